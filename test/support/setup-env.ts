@@ -1,0 +1,10 @@
+import { inject } from 'vitest';
+import { TEST_ENV_DEFAULTS } from './env-defaults.js';
+
+// Runs in every worker before its test files: points the AWS SDK at the servers of the global setup.
+const endpoints = inject('awsEndpoints');
+Object.assign(process.env, TEST_ENV_DEFAULTS, {
+  AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+  AWS_ENDPOINT_URL_SQS: endpoints.sqsS3,
+  AWS_ENDPOINT_URL_S3: endpoints.sqsS3,
+});
