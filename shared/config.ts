@@ -23,7 +23,10 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PORT: int(3000, 0),
   AWS_REGION: z.string().default('us-east-1'),
-  RESOURCE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).default('wafleet'),
+  RESOURCE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/)
+    .default('wafleet'),
   BUCKET_NAME: z.string().default('wafleet-local'),
   SHARD_COUNT: int(32, 1),
 
@@ -103,7 +106,13 @@ export interface Config {
   maxBodyBytes: number;
   mediaMaxBytes: number;
   whatsapp: { webSocketUrl?: string; simulatorRootKey?: string; version?: string };
-  host: { id?: string; healthPort: number; leaseDurationMs: number; renewIntervalMs: number; scanIntervalMs: number };
+  host: {
+    id?: string;
+    healthPort: number;
+    leaseDurationMs: number;
+    renewIntervalMs: number;
+    scanIntervalMs: number;
+  };
   webhooks: { timeoutMs: number; allowPrivateTargets: boolean };
   endpoints: { dynamodb?: string; sqs?: string; s3?: string };
 }
@@ -146,7 +155,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     mediaMaxBytes: e.MEDIA_MAX_BYTES,
-    whatsapp: { webSocketUrl: e.WA_WEB_SOCKET_URL, simulatorRootKey: e.WA_SIMULATOR_ROOT_KEY, version: e.WA_VERSION },
+    whatsapp: {
+      webSocketUrl: e.WA_WEB_SOCKET_URL,
+      simulatorRootKey: e.WA_SIMULATOR_ROOT_KEY,
+      version: e.WA_VERSION,
+    },
     host: {
       id: e.HOST_ID,
       healthPort: e.HOST_HEALTH_PORT,

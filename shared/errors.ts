@@ -60,24 +60,59 @@ function errorClass(code: string, status: number, isRetryable: boolean, defaultM
 }
 
 // The seed's twelve.
-export class ConnectionError extends errorClass('CONNECTION_ERROR', 503, true, 'WhatsApp connection problem') {}
-export class AuthenticationError extends errorClass('AUTHENTICATION_ERROR', 401, false, 'Missing or invalid API key') {}
-export class SessionError extends errorClass('SESSION_ERROR', 409, true, 'Session is not in a usable state') {}
+export class ConnectionError extends errorClass(
+  'CONNECTION_ERROR',
+  503,
+  true,
+  'WhatsApp connection problem',
+) {}
+export class AuthenticationError extends errorClass(
+  'AUTHENTICATION_ERROR',
+  401,
+  false,
+  'Missing or invalid API key',
+) {}
+export class SessionError extends errorClass(
+  'SESSION_ERROR',
+  409,
+  true,
+  'Session is not in a usable state',
+) {}
 export class RateLimitError extends errorClass('RATE_LIMIT', 429, true, 'Rate limit exceeded') {}
 export class MessageSendError extends errorClass('MESSAGE_SEND_ERROR', 502, true, 'Failed to send message') {}
 export class ValidationError extends errorClass('VALIDATION_ERROR', 400, false, 'Invalid request') {}
-export class ConfigurationError extends errorClass('CONFIGURATION_ERROR', 500, false, 'Server misconfigured') {}
+export class ConfigurationError extends errorClass(
+  'CONFIGURATION_ERROR',
+  500,
+  false,
+  'Server misconfigured',
+) {}
 export class TimeoutError extends errorClass('TIMEOUT_ERROR', 504, true, 'Operation timed out') {}
 export class ProviderError extends errorClass('PROVIDER_ERROR', 502, true, 'WhatsApp provider error') {}
-export class DatabaseError extends errorClass('DATABASE_ERROR', 503, true, 'Storage temporarily unavailable') {}
+export class DatabaseError extends errorClass(
+  'DATABASE_ERROR',
+  503,
+  true,
+  'Storage temporarily unavailable',
+) {}
 export class QRCodeError extends errorClass('QR_CODE_ERROR', 409, true, 'No QR code available') {}
-export class PairingCodeError extends errorClass('PAIRING_CODE_ERROR', 409, true, 'No pairing code available') {}
+export class PairingCodeError extends errorClass(
+  'PAIRING_CODE_ERROR',
+  409,
+  true,
+  'No pairing code available',
+) {}
 
 // HTTP-level codes the API needs besides the seed's.
 export class NotFoundError extends errorClass('NOT_FOUND', 404, false, 'Not found') {}
 export class ForbiddenError extends errorClass('FORBIDDEN', 403, false, 'This key may not do that') {}
 export class ConflictError extends errorClass('CONFLICT', 409, false, 'Conflict') {}
-export class PayloadTooLargeError extends errorClass('PAYLOAD_TOO_LARGE', 413, false, 'Request body too large') {}
+export class PayloadTooLargeError extends errorClass(
+  'PAYLOAD_TOO_LARGE',
+  413,
+  false,
+  'Request body too large',
+) {}
 export class UnsupportedMediaTypeError extends errorClass(
   'UNSUPPORTED_MEDIA_TYPE',
   415,

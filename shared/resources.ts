@@ -51,7 +51,8 @@ export const tables = {
   },
   authState: {
     id: 'auth-state',
-    purpose: "Baileys auth state: creds and signal keys (`type#id`) per tenant, plus the tenant's fence item.",
+    purpose:
+      "Baileys auth state: creds and signal keys (`type#id`) per tenant, plus the tenant's fence item.",
     partitionKey: s('tenantId'),
     sortKey: s('key'),
   },

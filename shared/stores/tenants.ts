@@ -1,0 +1,209 @@
+import { randomBytes } from 'node:crypto';
+import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { isConditionFailure, type StoreDeps, tableName } from './table-names.js';
+
+export interface WebhookSecret {
+  secret: string;
+  createdAt: string;
+  /** Set on the previous secret during a rotation: until then both sign. */
+  expiresAt?: string;
+}
+
+export interface TenantWebhook {
+  url: string;
+  enabled: boolean;
+  disabledReason?: string;
+}
+
+export interface Tenant {
+  tenantId: string;
+  name: string;
+  status: 'active' | 'disabled';
+  createdAt: string;
+  updatedAt: string;
+  rateLimit?: { maxRequests: number; windowMs: number };
+  webhook?: TenantWebhook;
+  webhookSecrets: WebhookSecret[];
+}
+
+export interface TenantPatch {
+  name?: string;
+  status?: Tenant['status'];
+  rateLimit?: Tenant['rateLimit'] | null;
+  webhookUrl?: string | null;
+}
+
+/** How long the previous webhook secret keeps signing after a rotation. */
+export const WEBHOOK_SECRET_OVERLAP_MS = 24 * 3600 * 1000;
+
+export const newWebhookSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
+
+export interface TenantStore {
+  create(input: {
+    tenantId: string;
+    name: string;
+    webhookUrl?: string;
+    rateLimit?: Tenant['rateLimit'];
+  }): Promise<Tenant>;
+  get(tenantId: string): Promise<Tenant>;
+  find(tenantId: string): Promise<Tenant | undefined>;
+  list(cursor?: string): Promise<{ items: Tenant[]; cursor?: string }>;
+  update(tenantId: string, patch: TenantPatch): Promise<Tenant>;
+  /** New secret first; the old one keeps signing for WEBHOOK_SECRET_OVERLAP_MS. Returns the new secret. */
+  rotateWebhookSecret(tenantId: string): Promise<{ tenant: Tenant; secret: string }>;
+  /** Secrets that sign now: the current one and any previous one still inside its window. */
+  activeSecrets(tenant: Tenant): string[];
+  disableWebhook(tenantId: string, reason: string): Promise<void>;
+}
+
+export function createTenantStore(deps: StoreDeps): TenantStore {
+  const { dynamo } = deps;
+  const TableName = tableName(deps.config, 'tenants');
+  const now = deps.now ?? (() => new Date());
+
+  const find = async (tenantId: string) => {
+    const { Item } = await dynamo.send(
+      new GetCommand({ TableName, Key: { tenantId }, ConsistentRead: true }),
+    );
+    return Item as Tenant | undefined;
+  };
+  const get = async (tenantId: string) => {
+    const tenant = await find(tenantId);
+    if (!tenant) throw new NotFoundError({ message: `Tenant ${tenantId} not found`, details: { tenantId } });
+    return tenant;
+  };
+
+  return {
+    find,
+    get,
+    async create(input) {
+      const at = now().toISOString();
+      const tenant: Tenant = {
+        tenantId: input.tenantId,
+        name: input.name,
+        status: 'active',
+        createdAt: at,
+        updatedAt: at,
+        rateLimit: input.rateLimit,
+        webhook: input.webhookUrl ? { url: input.webhookUrl, enabled: true } : undefined,
+        webhookSecrets: [{ secret: newWebhookSecret(), createdAt: at }],
+      };
+      try {
+        await dynamo.send(
+          new PutCommand({ TableName, Item: tenant, ConditionExpression: 'attribute_not_exists(tenantId)' }),
+        );
+      } catch (error) {
+        if (isConditionFailure(error)) {
+          throw new ConflictError({
+            message: `Tenant ${input.tenantId} already exists`,
+            details: { tenantId: input.tenantId },
+          });
+        }
+        throw error;
+      }
+      return tenant;
+    },
+    async list(cursor) {
+      const { Items, LastEvaluatedKey } = await dynamo.send(
+        new ScanCommand({
+          TableName,
+          Limit: 100,
+          ExclusiveStartKey: cursor ? { tenantId: cursor } : undefined,
+        }),
+      );
+      return { items: (Items ?? []) as Tenant[], cursor: LastEvaluatedKey?.tenantId as string | undefined };
+    },
+    async update(tenantId, patch) {
+      const sets: string[] = ['updatedAt = :updatedAt'];
+      const removes: string[] = [];
+      const names: Record<string, string> = {};
+      const values: Record<string, unknown> = { ':updatedAt': now().toISOString() };
+      if (patch.name !== undefined) {
+        sets.push('#name = :name');
+        names['#name'] = 'name';
+        values[':name'] = patch.name;
+      }
+      if (patch.status !== undefined) {
+        sets.push('#status = :status');
+        names['#status'] = 'status';
+        values[':status'] = patch.status;
+      }
+      if (patch.rateLimit === null) removes.push('rateLimit');
+      else if (patch.rateLimit !== undefined) {
+        sets.push('rateLimit = :rateLimit');
+        values[':rateLimit'] = patch.rateLimit;
+      }
+      if (patch.webhookUrl === null) removes.push('webhook');
+      else if (patch.webhookUrl !== undefined) {
+        // A new URL re-enables delivery: the tenant fixed what disabled it.
+        sets.push('webhook = :webhook');
+        values[':webhook'] = { url: patch.webhookUrl, enabled: true };
+      }
+      try {
+        const { Attributes } = await dynamo.send(
+          new UpdateCommand({
+            TableName,
+            Key: { tenantId },
+            UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+            ConditionExpression: 'attribute_exists(tenantId)',
+            ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return Attributes as Tenant;
+      } catch (error) {
+        if (isConditionFailure(error))
+          throw new NotFoundError({ message: `Tenant ${tenantId} not found`, details: { tenantId } });
+        throw error;
+      }
+    },
+    async rotateWebhookSecret(tenantId) {
+      const tenant = await get(tenantId);
+      const at = now();
+      const secret = newWebhookSecret();
+      const [current] = tenant.webhookSecrets;
+      const previous = current
+        ? [{ ...current, expiresAt: new Date(at.getTime() + WEBHOOK_SECRET_OVERLAP_MS).toISOString() }]
+        : [];
+      const webhookSecrets = [{ secret, createdAt: at.toISOString() }, ...previous];
+      const { Attributes } = await dynamo.send(
+        new UpdateCommand({
+          TableName,
+          Key: { tenantId },
+          UpdateExpression: 'SET webhookSecrets = :secrets, updatedAt = :at',
+          // Two rotations racing would drop a secret: only replace the list we read.
+          ConditionExpression: 'updatedAt = :seen',
+          ExpressionAttributeValues: {
+            ':secrets': webhookSecrets,
+            ':at': at.toISOString(),
+            ':seen': tenant.updatedAt,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { tenant: Attributes as Tenant, secret };
+    },
+    activeSecrets(tenant) {
+      const at = now().toISOString();
+      return tenant.webhookSecrets.filter((s) => !s.expiresAt || s.expiresAt > at).map((s) => s.secret);
+    },
+    async disableWebhook(tenantId, reason) {
+      await dynamo
+        .send(
+          new UpdateCommand({
+            TableName,
+            Key: { tenantId },
+            UpdateExpression:
+              'SET webhook.enabled = :false, webhook.disabledReason = :reason, updatedAt = :at',
+            ConditionExpression: 'attribute_exists(webhook)',
+            ExpressionAttributeValues: { ':false': false, ':reason': reason, ':at': now().toISOString() },
+          }),
+        )
+        .catch((error) => {
+          if (!isConditionFailure(error)) throw error;
+        });
+    },
+  };
+}
