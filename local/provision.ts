@@ -34,7 +34,10 @@ export interface ProvisionTarget {
 
 export async function provision(target: ProvisionTarget): Promise<void> {
   await Promise.all(Object.values(tables).map((table) => ensureTable(target.dynamo, target.prefix, table)));
-  const queues = [webhookQueue, ...Array.from({ length: target.shardCount }, (_, shard) => commandQueue(shard))];
+  const queues = [
+    webhookQueue,
+    ...Array.from({ length: target.shardCount }, (_, shard) => commandQueue(shard)),
+  ];
   // Few at a time: fauxqs is in-process and 32 shards make 66 queues.
   for (let i = 0; i < queues.length; i += 8) {
     await Promise.all(queues.slice(i, i + 8).map((q) => ensureQueue(target.sqs, target.prefix, q)));
@@ -67,7 +70,10 @@ export function createTableInput(prefix: string, table: TableDefinition): Create
     TableName: physicalName(prefix, table.id),
     BillingMode: 'PAY_PER_REQUEST',
     KeySchema,
-    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
+      AttributeName,
+      AttributeType,
+    })),
     GlobalSecondaryIndexes: indexes,
   };
 }

@@ -137,12 +137,12 @@ export function createSessionStore(deps: StoreDeps): SessionStore {
           TableName,
           Key: { tenantId },
           UpdateExpression:
-            'SET shard = :shard, #status = if_not_exists(#status, :stopped), desired = if_not_exists(desired, :stoppedDesired), ' +
+            'SET #shard = :shard, #status = if_not_exists(#status, :stopped), desired = if_not_exists(desired, :stoppedDesired), ' +
             'epoch = if_not_exists(epoch, :zero), reconnectAttempts = if_not_exists(reconnectAttempts, :zero), ' +
             'sentCount = if_not_exists(sentCount, :zero), receivedCount = if_not_exists(receivedCount, :zero), ' +
             'failedCount = if_not_exists(failedCount, :zero), reconnectCount = if_not_exists(reconnectCount, :zero), ' +
             'createdAt = if_not_exists(createdAt, :at), updatedAt = if_not_exists(updatedAt, :at)',
-          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeNames: { '#status': 'status', '#shard': 'shard' },
           ExpressionAttributeValues: {
             ':shard': shard,
             ':stopped': 'stopped',
@@ -199,7 +199,8 @@ export function createSessionStore(deps: StoreDeps): SessionStore {
           new QueryCommand({
             TableName,
             IndexName: 'byShard',
-            KeyConditionExpression: 'shard = :shard',
+            KeyConditionExpression: '#shard = :shard',
+            ExpressionAttributeNames: { '#shard': 'shard' },
             ExpressionAttributeValues: { ':shard': shard },
             ExclusiveStartKey,
           }),

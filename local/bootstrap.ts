@@ -1,0 +1,115 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { startApiServer } from '../functions/api/server.js';
+import { createAwsClients } from '../shared/aws/clients.js';
+import type { Config, loadConfig as LoadConfig } from '../shared/config.js';
+import type { Logger } from '../shared/logger.js';
+import { createApiKeyStore } from '../shared/stores/api-keys.js';
+import { createTenantStore } from '../shared/stores/tenants.js';
+import { openDataDir } from './data-dir.js';
+import { provision } from './provision.js';
+import { startDynamoLocal, startFauxqsServer } from './servers.js';
+
+export interface LocalStack {
+  config: Config;
+  apiUrl: string;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_TENANT = 'default';
+
+/**
+ * Starts the local servers, provisions them, makes sure an admin key and a default tenant exist,
+ * and runs the API, the socket host and the webhook dispatcher against them.
+ */
+export async function bootstrapLocal(options: {
+  env: NodeJS.ProcessEnv;
+  demo: boolean;
+  log: Logger;
+  loadConfig: typeof LoadConfig;
+}): Promise<LocalStack> {
+  const { log } = options;
+  const dataDir = openDataDir();
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((error) => log.warn({ err: error }, 'stop failed'));
+  };
+  try {
+    const [dynamo, fauxqs] = await Promise.all([
+      startDynamoLocal({ dbPath: dataDir.dynamoPath }),
+      startFauxqsServer(),
+    ]);
+    stops.push(dynamo.stop, fauxqs.stop);
+    const admin = dataDir.adminKey(options.env.ADMIN_API_KEY);
+
+    // The local stack's environment: the emulators, local-mode rules, and a few shards.
+    const env = {
+      WAFLEET_ENV: 'local',
+      SHARD_COUNT: '4',
+      BUCKET_NAME: 'wafleet-local',
+      AWS_REGION: 'us-east-1',
+      ...options.env,
+      AWS_ACCESS_KEY_ID: options.env.AWS_ACCESS_KEY_ID ?? 'local',
+      AWS_SECRET_ACCESS_KEY: options.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
+      AWS_ENDPOINT_URL_S3: fauxqs.endpoint,
+      ADMIN_API_KEY: admin.key,
+    };
+    Object.assign(process.env, env);
+    const config = options.loadConfig(env);
+    const clients = createAwsClients(config);
+    const raw = new DynamoDBClient({ region: config.region, endpoint: config.endpoints.dynamodb });
+    await provision({
+      dynamo: raw,
+      sqs: clients.sqs,
+      s3: clients.s3,
+      prefix: config.resourcePrefix,
+      bucketName: config.bucketName,
+      shardCount: config.shardCount,
+    });
+    raw.destroy();
+
+    const tenant = await ensureDefaultTenant(clients.dynamo, config, dataDir.root);
+    const api = await startApiServer({ config, log: log.child({ service: 'api' }) });
+    stops.push(api.close);
+
+    const base = `http://localhost:${api.port}/api/whatsapp`;
+    const lines = [
+      '',
+      `wafleet is running: ${base}`,
+      `  API docs:       ${base}/docs`,
+      admin.generated
+        ? `  Admin key:      ${admin.key}   (generated now, kept in .wafleet/admin-key)`
+        : `  Admin key:      ${options.env.ADMIN_API_KEY ? 'from ADMIN_API_KEY' : 'in .wafleet/admin-key'}`,
+      tenant.created
+        ? `  Tenant "${DEFAULT_TENANT}" API key: ${tenant.apiKey}   (created now, kept in .wafleet/default-tenant.json)`
+        : `  Tenant "${DEFAULT_TENANT}": its API key is in .wafleet/default-tenant.json`,
+      '  Ctrl-C stops everything; data stays in .wafleet/.',
+      '',
+    ];
+    console.log(lines.join('\n'));
+    return { config, apiUrl: base, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function ensureDefaultTenant(
+  dynamo: ReturnType<typeof createAwsClients>['dynamo'],
+  config: Config,
+  root: string,
+): Promise<{ created: boolean; apiKey?: string }> {
+  const tenants = createTenantStore({ dynamo, config });
+  if (await tenants.find(DEFAULT_TENANT)) return { created: false };
+  const tenant = await tenants.create({ tenantId: DEFAULT_TENANT, name: 'Default tenant' });
+  const apiKey = await createApiKeyStore({ dynamo, config }).issue(DEFAULT_TENANT);
+  writeFileSync(
+    join(root, 'default-tenant.json'),
+    `${JSON.stringify({ tenantId: DEFAULT_TENANT, apiKey, webhookSecret: tenant.webhookSecrets[0]?.secret }, null, 2)}\n`,
+    { mode: 0o600 },
+  );
+  return { created: true, apiKey };
+}

@@ -1,0 +1,249 @@
+import { z } from '@hono/zod-openapi';
+import { MEDIA_TYPES, MESSAGE_STATUSES, SESSION_STATES, TENANT_ID_PATTERN } from '../domain.js';
+
+/**
+ * Request and response schemas of the HTTP API. The same objects validate requests and generate
+ * the OpenAPI document, so the documentation cannot drift from the code.
+ */
+
+export const TenantId = z
+  .string()
+  .regex(TENANT_ID_PATTERN, 'letters, digits, _ and -, at most 64')
+  .openapi({ example: '962302' });
+
+/** Raw phone input: normalized to digits by `normalizePhone` in the route. */
+export const PhoneInput = z.string().min(1).max(32).openapi({ example: '79001234567' });
+
+export const ErrorBody = z
+  .object({
+    success: z.literal(false),
+    error: z.object({
+      code: z.string().openapi({ example: 'VALIDATION_ERROR' }),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()),
+      isRetryable: z.boolean(),
+      retryAfter: z.number().nullable(),
+    }),
+  })
+  .openapi('Error');
+
+export const ok = <T extends z.ZodType>(data: T) => z.object({ success: z.literal(true), data });
+
+// Messages
+
+export const SendRequest = z
+  .object({
+    phone: PhoneInput,
+    message: z
+      .string()
+      .min(1, 'message must not be empty')
+      .max(4096, 'message is limited to 4,096 characters'),
+    companyId: TenantId.optional(),
+  })
+  .openapi('SendRequest');
+
+export const SendMediaRequest = z
+  .object({
+    phone: PhoneInput,
+    mediaUrl: z.url().max(2048),
+    type: z.enum(MEDIA_TYPES),
+    caption: z.string().max(1024).optional(),
+    fileName: z.string().max(255).optional(),
+    mimeType: z.string().max(127).optional(),
+    companyId: TenantId.optional(),
+  })
+  .openapi('SendMediaRequest');
+
+export const SendAccepted = ok(
+  z.object({
+    messageId: z.string().openapi({ example: '3EB0A1B2C3D4E5F6A7B8C9' }),
+    status: z.enum(MESSAGE_STATUSES),
+    companyId: TenantId,
+  }),
+).openapi('SendAccepted');
+
+export const MessageView = ok(
+  z.object({
+    messageId: z.string(),
+    companyId: TenantId,
+    direction: z.enum(['outbound', 'inbound']),
+    to: z.string().optional(),
+    from: z.string().optional(),
+    status: z.enum(MESSAGE_STATUSES),
+    statusHistory: z.array(z.object({ status: z.enum(MESSAGE_STATUSES), at: z.string() })),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  }),
+).openapi('Message');
+
+// Sessions
+
+const User = z.object({ id: z.string(), name: z.string().optional() });
+const LastDisconnect = z.object({ code: z.number().optional(), reason: z.string(), at: z.string() });
+
+export const SessionStatus = ok(
+  z.object({
+    companyId: TenantId,
+    connected: z.boolean(),
+    status: z.enum(SESSION_STATES),
+    desired: z.enum(['running', 'stopped']),
+    user: User.nullable(),
+    connectedAt: z.string().nullable(),
+    lastDisconnect: LastDisconnect.nullable(),
+    reconnectAttempts: z.number(),
+    epoch: z.number(),
+  }),
+).openapi('SessionStatus');
+
+export const SessionList = z
+  .object({
+    success: z.literal(true),
+    data: z.record(z.string(), z.object({ connected: z.boolean(), status: z.enum(SESSION_STATES) })),
+    summary: z.object({ total: z.number(), connected: z.number() }),
+    cursor: z.string().optional(),
+  })
+  .openapi('SessionList');
+
+export const QrView = ok(
+  z.object({ qr: z.string(), attempts: z.number(), expiresAt: z.string(), expiresIn: z.number() }),
+).openapi('QrCode');
+
+export const PairingCodeRequest = z.object({ phoneNumber: PhoneInput }).openapi('PairingCodeRequest');
+
+export const PairingCodeView = ok(
+  z.object({
+    code: z.string().openapi({ example: 'ABCD-EFGH' }),
+    expiresIn: z.number(),
+    phoneNumber: z.string(),
+  }),
+).openapi('PairingCode');
+
+export const Accepted = ok(
+  z.object({
+    companyId: TenantId,
+    commandId: z.string(),
+    status: z.enum(SESSION_STATES),
+    next: z.string().optional(),
+  }),
+).openapi('Accepted');
+
+export const InitializeRequest = z
+  .object({
+    usePairingCode: z.boolean().default(false),
+    phoneNumber: PhoneInput.optional(),
+  })
+  .openapi('InitializeRequest');
+
+export const SessionMetrics = ok(
+  z.object({
+    companyId: TenantId,
+    status: z.enum(SESSION_STATES),
+    connected: z.boolean(),
+    uptimeSeconds: z.number().nullable(),
+    messagesSent: z.number(),
+    messagesReceived: z.number(),
+    messagesFailed: z.number(),
+    reconnects: z.number(),
+    reconnectAttempts: z.number(),
+    lastDisconnect: LastDisconnect.nullable(),
+  }),
+).openapi('SessionMetrics');
+
+// Health and diagnostics
+
+export const Health = ok(
+  z.object({
+    status: z.enum(['ok', 'degraded']),
+    provider: z.literal('baileys'),
+    uptime: z.number(),
+    memoryUsage: z.string(),
+    totalSessions: z.number().optional(),
+    connectedSessions: z.number().optional(),
+    sessionsByStatus: z.record(z.string(), z.number()).optional(),
+  }),
+).openapi('Health');
+
+export const DiagnoseRequest = z
+  .object({ phone: PhoneInput.optional(), companyId: TenantId.optional() })
+  .openapi('DiagnoseRequest');
+
+export const Diagnosis = ok(
+  z.object({
+    companyId: TenantId,
+    session: z.object({
+      exists: z.boolean(),
+      status: z.enum(SESSION_STATES),
+      connected: z.boolean(),
+      lastDisconnect: LastDisconnect.nullable(),
+      reconnectAttempts: z.number(),
+    }),
+    rateLimit: z.object({ limit: z.number(), windowMs: z.number() }),
+    contact: z
+      .object({
+        phone: z.string(),
+        checked: z.boolean(),
+        exists: z.boolean().nullable(),
+        jid: z.string().nullable(),
+      })
+      .nullable(),
+    issues: z.array(z.string()),
+    recommendations: z.array(z.string()),
+  }),
+).openapi('Diagnosis');
+
+// Tenants (admin)
+
+const RateLimitSettings = z.object({
+  maxRequests: z.number().int().min(1).max(100_000),
+  windowMs: z.number().int().min(1000).max(86_400_000),
+});
+
+export const CreateTenantRequest = z
+  .object({
+    tenantId: TenantId,
+    name: z.string().min(1).max(200),
+    webhookUrl: z.url().max(2048).optional(),
+    rateLimit: RateLimitSettings.optional(),
+  })
+  .openapi('CreateTenantRequest');
+
+export const UpdateTenantRequest = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    status: z.enum(['active', 'disabled']).optional(),
+    webhookUrl: z.url().max(2048).nullable().optional(),
+    rateLimit: RateLimitSettings.nullable().optional(),
+  })
+  .openapi('UpdateTenantRequest');
+
+const TenantFields = z.object({
+  tenantId: TenantId,
+  name: z.string(),
+  status: z.enum(['active', 'disabled']),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  rateLimit: RateLimitSettings.nullable(),
+  webhook: z
+    .object({ url: z.string(), enabled: z.boolean(), disabledReason: z.string().optional() })
+    .nullable(),
+});
+
+export const TenantView = ok(TenantFields).openapi('Tenant');
+export const TenantList = ok(
+  z.object({ items: z.array(TenantFields), cursor: z.string().optional() }),
+).openapi('TenantList');
+export const TenantCreated = ok(
+  TenantFields.extend({
+    apiKey: z.string().openapi({ description: 'Shown once; only its hash is stored.' }),
+    webhookSecret: z
+      .string()
+      .openapi({ description: 'Shown once; signs every webhook (Standard Webhooks).' }),
+  }),
+).openapi('TenantCreated');
+export const ApiKeyRotated = ok(z.object({ apiKey: z.string(), previousKeyValidUntil: z.string() })).openapi(
+  'ApiKeyRotated',
+);
+export const WebhookSecretRotated = ok(
+  z.object({ webhookSecret: z.string(), previousSecretValidUntil: z.string().nullable() }),
+).openapi('WebhookSecretRotated');
