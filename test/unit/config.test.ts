@@ -17,7 +17,10 @@ describe('loadConfig', () => {
   });
 
   it('takes per-service endpoints before the general one', () => {
-    const config = loadConfig({ AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:2' });
+    const config = loadConfig({
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:1',
+      AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:2',
+    });
     expect(config.endpoints).toEqual({
       dynamodb: 'http://127.0.0.1:1',
       sqs: 'http://127.0.0.1:2',
