@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiClient, expectDocumented, startTestApi, type TestApi } from '../../support/api-client.js';
+import {
+  type ApiClient,
+  type ApiResponse,
+  expectDocumented,
+  startTestApi,
+  type TestApi,
+} from '../../support/api-client.js';
 
 let api: TestApi;
 let tenant: { tenantId: string; client: ApiClient };
@@ -10,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => api?.close());
 
-const expectError = (res: { status: number; body: any }, status: number, code: string) => {
+const expectError = (res: { status: number; body: ApiResponse['body'] }, status: number, code: string) => {
   expect(res.status).toBe(status);
   expect(res.body).toMatchObject({ success: false, error: { code } });
   expect(res.body.error).toHaveProperty('isRetryable');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiClient, startTestApi, type TestApi } from '../../support/api-client.js';
+import { type ApiClient, type ApiResponse, startTestApi, type TestApi } from '../../support/api-client.js';
 
 let api: TestApi;
 let alice: { tenantId: string; client: ApiClient };
@@ -94,7 +94,7 @@ describe('rate limits', () => {
   it('answers 429 RATE_LIMIT with Retry-After once a tenant passes its limit, without touching others', async () => {
     const dave = await api.createTenant({ rateLimit: { maxRequests: 3, windowMs: 60_000 } });
     const statuses: number[] = [];
-    let limited: { headers: Headers; body: any } | undefined;
+    let limited: ApiResponse | undefined;
     for (let i = 0; i < 4; i++) {
       const res = await dave.client.get(`/sessions/${dave.tenantId}/status`);
       statuses.push(res.status);
