@@ -41,15 +41,18 @@ export async function bootstrapLocal(options: {
       startFauxqsServer(),
     ]);
     stops.push(dynamo.stop, fauxqs.stop);
-    const admin = dataDir.adminKey(options.env.ADMIN_API_KEY);
+    const admin = dataDir.adminKey(options.env.ADMIN_API_KEY || undefined);
 
     // The local stack's environment: the emulators, local-mode rules, and a few shards.
+    const given = Object.fromEntries(
+      Object.entries(options.env).filter(([, v]) => v !== undefined && v !== ''),
+    );
     const env = {
       WAFLEET_ENV: 'local',
       SHARD_COUNT: '4',
       BUCKET_NAME: 'wafleet-local',
       AWS_REGION: 'us-east-1',
-      ...options.env,
+      ...given,
       AWS_ACCESS_KEY_ID: options.env.AWS_ACCESS_KEY_ID ?? 'local',
       AWS_SECRET_ACCESS_KEY: options.env.AWS_SECRET_ACCESS_KEY ?? 'local',
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
@@ -81,10 +84,10 @@ export async function bootstrapLocal(options: {
       `wafleet is running: ${base}`,
       `  API docs:       ${base}/docs`,
       admin.generated
-        ? `  Admin key:      ${admin.key}   (generated now, kept in .wafleet/admin-key)`
+        ? `  Admin key:      ${admin.key}   (generated now, kept in ${dataDir.root}/admin-key)`
         : `  Admin key:      ${options.env.ADMIN_API_KEY ? 'from ADMIN_API_KEY' : 'in .wafleet/admin-key'}`,
       tenant.created
-        ? `  Tenant "${DEFAULT_TENANT}" API key: ${tenant.apiKey}   (created now, kept in .wafleet/default-tenant.json)`
+        ? `  Tenant "${DEFAULT_TENANT}" API key: ${tenant.apiKey}   (created now, kept in ${dataDir.root}/default-tenant.json)`
         : `  Tenant "${DEFAULT_TENANT}": its API key is in .wafleet/default-tenant.json`,
       '  Ctrl-C stops everything; data stays in .wafleet/.',
       '',

@@ -13,7 +13,7 @@ export interface DataDir {
   adminKey(fromEnv: string | undefined): { key: string; generated: boolean };
 }
 
-export function openDataDir(root = join(process.cwd(), '.wafleet')): DataDir {
+export function openDataDir(root = process.env.WAFLEET_DATA_DIR ?? join(process.cwd(), '.wafleet')): DataDir {
   const dynamoPath = join(root, 'dynamodb');
   mkdirSync(dynamoPath, { recursive: true });
   const keyFile = join(root, 'admin-key');

@@ -14,6 +14,13 @@ export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv>[] {
     if (hasBody && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
       throw new UnsupportedMediaTypeError({ details: { contentType: type || null } });
     }
+    if (!hasBody && type) {
+      // `Content-Type: application/json` with no body (POST /disconnect from many clients):
+      // treat it as no body rather than as malformed JSON.
+      const headers = new Headers(c.req.raw.headers);
+      headers.delete('content-type');
+      c.req.raw = new Request(c.req.raw, { headers });
+    }
     return next();
   };
   const limit = bodyLimit({

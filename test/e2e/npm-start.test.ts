@@ -1,0 +1,98 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/**
+ * `npm start` as a user runs it: a child process that starts DynamoDB Local on disk and fauxqs,
+ * serves the API, answers the README's walk-through, stops cleanly on SIGTERM, and keeps its
+ * tenants across a restart.
+ */
+const dataDir = mkdtempSync(join(tmpdir(), 'wafleet-start-'));
+const root = join(import.meta.dirname, '..', '..');
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+interface Started {
+  child: ChildProcess;
+  base: string;
+  output: () => string;
+}
+
+function start(): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      WAFLEET_DATA_DIR: dataDir,
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      ADMIN_API_KEY: '',
+      AWS_ENDPOINT_URL_DYNAMODB: '',
+      AWS_ENDPOINT_URL_SQS: '',
+      AWS_ENDPOINT_URL_S3: '',
+      RESOURCE_PREFIX: '',
+      SHARD_COUNT: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm start did not come up:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = output.match(/wafleet is running: (http:\/\/\S+)/);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, base: match[1], output: () => output });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
+  });
+}
+
+function stop(started: Started): Promise<number | null> {
+  return new Promise((resolve) => {
+    started.child.once('exit', (code) => resolve(code));
+    started.child.kill('SIGTERM');
+  });
+}
+
+describe('npm start', () => {
+  it('runs the README walk-through, stops on SIGTERM and keeps tenants across a restart', async () => {
+    const first = await start();
+    const admin = readFileSync(join(dataDir, 'admin-key'), 'utf8').trim();
+    expect(first.output()).toContain(admin); // printed once, on first run
+
+    const created = await fetch(`${first.base}/tenants`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tenantId: '962302', name: 'Beauty Salon' }),
+    }).then((r) => r.json() as Promise<{ data: { apiKey: string } }>);
+    const key = created.data.apiKey as string;
+    const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+
+    const init = await fetch(`${first.base}/sessions/962302/initialize`, { method: 'POST', headers: auth });
+    expect(init.status).toBe(202);
+    const sent = await fetch(`${first.base}/send`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ phone: '79001234567', message: 'Hello World' }),
+    }).then((r) => r.json() as Promise<{ data: { messageId: string } }>);
+    expect(sent.data.messageId).toMatch(/^3EB0/);
+    const status = await fetch(`${first.base}/messages/${sent.data.messageId}`, { headers: auth }).then(
+      (r) => r.json() as Promise<{ data: { messageId: string } }>,
+    );
+    expect(status.data.messageId).toBe(sent.data.messageId);
+
+    expect(await stop(first)).toBe(0);
+
+    const second = await start();
+    expect(second.output()).not.toContain(admin);
+    const again = await fetch(`${second.base}/sessions/962302/status`, { headers: auth });
+    expect(again.status).toBe(200);
+    expect(await stop(second)).toBe(0);
+  }, 120_000);
+});
