@@ -45,12 +45,19 @@ function app() {
   return createApp(deps);
 }
 
-const request = (path: string, body?: unknown) =>
-  app().request(`/api/whatsapp${path}`, {
-    method: body ? 'POST' : 'GET',
-    headers: { authorization: 'Bearer wfk_admin_unit', 'content-type': 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
+// A string body given to `app.request` carries no Content-Length; real HTTP clients always send
+// one (or chunked encoding), and the body middleware relies on it.
+const request = (path: string, body?: unknown) => {
+  const json = body === undefined ? undefined : JSON.stringify(body);
+  return app().request(`/api/whatsapp${path}`, {
+    method: json ? 'POST' : 'GET',
+    headers: {
+      authorization: 'Bearer wfk_admin_unit',
+      ...(json ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(json)) } : {}),
+    },
+    body: json,
   });
+};
 
 describe('AWS failures become retryable envelopes', () => {
   it('DynamoDB throttling → 503 DATABASE_ERROR with Retry-After', async () => {
