@@ -44,7 +44,12 @@ if (mode === '--simulator') {
   process.send?.(result);
   process.exit(0);
 } else {
-  await orchestrate(process.argv.slice(2).map(Number).filter((n) => n > 0));
+  await orchestrate(
+    process.argv
+      .slice(2)
+      .map(Number)
+      .filter((n) => n > 0),
+  );
 }
 
 /** Child: the simulator with N pre-linked devices; their creds go to the parent as BufferJSON. */
@@ -54,7 +59,11 @@ async function serveSimulator(n: number): Promise<void> {
     const { creds, keys } = sim.createLinkedDevice({ preKeyCount: 10 });
     return JSON.stringify({ creds, keys }, BufferJSON.replacer);
   });
-  const ready: SimulatorReady = { url: sim.url, rootPublicKey: sim.rootPublicKey.toString('base64'), devices };
+  const ready: SimulatorReady = {
+    url: sim.url,
+    rootPublicKey: sim.rootPublicKey.toString('base64'),
+    devices,
+  };
   process.send?.(ready);
   process.on('disconnect', () => {
     void sim.stop().then(() => process.exit(0));
@@ -63,7 +72,9 @@ async function serveSimulator(n: number): Promise<void> {
 
 async function runOnce(n: number): Promise<RunResult> {
   const child = fork(self, ['--simulator', String(n)], { execArgv: process.execArgv, stdio: 'inherit' });
-  const ready = await new Promise<SimulatorReady>((resolve) => child.once('message', (m) => resolve(m as SimulatorReady)));
+  const ready = await new Promise<SimulatorReady>((resolve) =>
+    child.once('message', (m) => resolve(m as SimulatorReady)),
+  );
   // Only what connectBaileys needs from a simulator: its URL and root.
   const sim = { url: ready.url, rootPublicKey: Buffer.from(ready.rootPublicKey, 'base64') } as Simulator;
   const auths = ready.devices.map((json) => {
@@ -136,11 +147,16 @@ async function orchestrate(sizes: number[]): Promise<void> {
   const results: RunResult[] = [];
   for (const n of ns) {
     const run = fork(self, ['--run', String(n)], { execArgv: process.execArgv, stdio: 'inherit' });
-    results.push(await new Promise<RunResult>((resolve) => run.once('message', (m) => resolve(m as RunResult))));
+    results.push(
+      await new Promise<RunResult>((resolve) => run.once('message', (m) => resolve(m as RunResult))),
+    );
     await new Promise((resolve) => run.once('exit', resolve));
   }
-  const gcNote = process.execArgv.includes('--expose-gc') || process.env.NODE_OPTIONS?.includes('--expose-gc');
-  console.log(`\nBaileys idle sockets against the simulator (RSS ${gcNote ? 'after GC' : 'without forced GC'})`);
+  const gcNote =
+    process.execArgv.includes('--expose-gc') || process.env.NODE_OPTIONS?.includes('--expose-gc');
+  console.log(
+    `\nBaileys idle sockets against the simulator (RSS ${gcNote ? 'after GC' : 'without forced GC'})`,
+  );
   console.log('      N | RSS/socket | heap/socket | open p50 | open p99 | all open | idle CPU | failed');
   for (const r of results) {
     console.log(

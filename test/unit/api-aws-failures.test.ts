@@ -53,7 +53,9 @@ const request = (path: string, body?: unknown) => {
     method: json ? 'POST' : 'GET',
     headers: {
       authorization: 'Bearer wfk_admin_unit',
-      ...(json ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(json)) } : {}),
+      ...(json
+        ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(json)) }
+        : {}),
     },
     body: json,
   });

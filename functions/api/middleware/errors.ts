@@ -15,7 +15,8 @@ export function errorResponse(error: unknown, c: Context<AppEnv>): Response {
 
 /** Hono and its validators throw HTTPException: malformed JSON (400) and undeclared media types (415). */
 function fromHttpException(error: HTTPException): unknown {
-  if (error.status === 400) return new ValidationError({ message: error.message || 'Malformed request body' });
+  if (error.status === 400)
+    return new ValidationError({ message: error.message || 'Malformed request body' });
   if (error.status === 415) return new UnsupportedMediaTypeError({ details: {} });
   return error;
 }
