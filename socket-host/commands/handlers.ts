@@ -1,0 +1,95 @@
+import type { Logger } from 'pino';
+import type { EventPublisher } from '../../shared/aws/event-publisher.js';
+import type { Command, CommandOf } from '../../shared/commands.js';
+import { standardize, ValidationError } from '../../shared/errors.js';
+import type { MessageStore } from '../../shared/stores/messages.js';
+import type { SessionStore } from '../../shared/stores/sessions.js';
+import { advanceMessage } from '../session/message-status.js';
+import { SessionNotRunningError, type TenantSession } from '../session/tenant-session.js';
+import type { CommandHandler, Outcome } from './shard-consumer.js';
+
+export interface SessionRegistry {
+  /** The tenant's session in this host, created (stopped) if missing. */
+  session(tenantId: string): TenantSession;
+  existing(tenantId: string): TenantSession | undefined;
+}
+
+const done: Outcome = { kind: 'done' };
+
+/**
+ * What each command does (DESIGN §5). Transient failures are retried by the queue; permanent ones
+ * (bad input, a session that is not running) mark the message failed and are not retried; on the
+ * last receive before the dead-letter queue a send is marked failed too, so nothing stays `queued`.
+ */
+export function createCommandHandler(deps: {
+  registry: SessionRegistry;
+  messages: MessageStore;
+  events: EventPublisher;
+  sessions: SessionStore;
+  maxReceiveCount: number;
+  log: Logger;
+}): CommandHandler {
+  const { registry, log } = deps;
+
+  const handlers: {
+    [T in Command['type']]: (command: CommandOf<T>, receiveCount: number) => Promise<Outcome>;
+  } = {
+    'session.start': async ({ tenantId, payload }) => {
+      await registry.session(tenantId).start({ method: payload.method, phoneNumber: payload.phoneNumber });
+      return done;
+    },
+    'session.pairing-code': async ({ tenantId, payload }) => {
+      await registry.session(tenantId).start({ method: 'pairing-code', phoneNumber: payload.phoneNumber });
+      return done;
+    },
+    'session.stop': async ({ tenantId }) => {
+      await registry.session(tenantId).stop({ logout: false, reason: 'stopped_by_api' });
+      return done;
+    },
+    'session.logout': async ({ tenantId }) => {
+      await registry.session(tenantId).stop({ logout: true, reason: 'logged_out_by_api' });
+      return done;
+    },
+    'message.send': async ({ tenantId, payload }, receiveCount) => {
+      const existing = await deps.messages.find(tenantId, payload.messageId);
+      // A redelivered command whose send already happened: the same WhatsApp message, not a second.
+      if (existing && existing.status !== 'queued') return done;
+      const session = registry.existing(tenantId);
+      try {
+        if (!session) throw new SessionNotRunningError({ message: 'Session is not running' });
+        await session.send(payload.messageId, payload.to, payload.content);
+        await session.advance(payload.messageId, 'sent');
+        await deps.sessions.incrementCounter(tenantId, 'sentCount');
+        return done;
+      } catch (thrown) {
+        const error = standardize(thrown);
+        const permanent =
+          thrown instanceof SessionNotRunningError || thrown instanceof ValidationError || !error.isRetryable;
+        if (!permanent && receiveCount < deps.maxReceiveCount - 1) {
+          log.warn({ tenantId, messageId: payload.messageId, code: error.code }, 'send will be retried');
+          return { kind: 'retry', afterSeconds: Math.min(2 ** receiveCount, 30) };
+        }
+        const reason = { code: error.code, message: error.message };
+        await advanceMessage(deps, tenantId, payload.messageId, 'failed', reason);
+        await deps.sessions.incrementCounter(tenantId, 'failedCount');
+        log.warn({ tenantId, messageId: payload.messageId, code: error.code }, 'send failed');
+        return done;
+      }
+    },
+    'contact.check': async ({ tenantId, payload }) => {
+      const session = registry.existing(tenantId);
+      const result = session ? await session.checkContact(payload.phone).catch(() => undefined) : undefined;
+      await deps.sessions.setContactCheck(tenantId, {
+        requestId: payload.requestId,
+        phone: payload.phone,
+        exists: result?.exists ?? false,
+        jid: result?.jid,
+        checkedAt: new Date().toISOString(),
+      });
+      return done;
+    },
+  };
+
+  return (command, { receiveCount }) =>
+    (handlers[command.type] as (c: Command, n: number) => Promise<Outcome>)(command, receiveCount);
+}

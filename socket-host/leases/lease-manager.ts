@@ -1,0 +1,293 @@
+import { performance } from 'node:perf_hooks';
+import { type DynamoDBDocumentClient, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Logger } from 'pino';
+import { isConditionFailure } from '../../shared/stores/table-names.js';
+
+/**
+ * Shard leases in the manner of the Kinesis Client Library (DESIGN §5). A lease row is
+ * `{ leaseKey: 'shard-N', owner, counter }`; the owner raises the counter on every renew. Other
+ * hosts judge expiry on their own monotonic clock (the counter has not moved for a lease duration),
+ * so hosts need no clock sync. Each scan a host takes expired leases first, then steals at most one
+ * from the busiest owner until it holds its fair share.
+ */
+
+export const leaseKeyOf = (shard: number) => `shard-${shard}`;
+
+export interface LeaseSettings {
+  durationMs: number;
+  renewIntervalMs: number;
+  scanIntervalMs: number;
+}
+
+export interface LeaseListener {
+  /**
+   * The lease is ours: start the shard. `stolen` means its former owner is alive and will only
+   * notice at its next renew, so the shard's sockets should wait that long before connecting.
+   */
+  acquired(shard: number, info: { stolen: boolean }): void | Promise<void>;
+  /** Not renewed for half a lease: stop taking the shard's commands. */
+  paused?(shard: number): void;
+  /** Renewed again after a pause. */
+  resumed?(shard: number): void;
+  /** Lost, or not renewed for three quarters of a lease: close the shard's sockets (no logout). */
+  lost(shard: number, reason: string): void | Promise<void>;
+}
+
+interface Held {
+  counter: number;
+  /** Monotonic time of the last successful renew. */
+  renewedAt: number;
+  paused: boolean;
+}
+
+interface Observed {
+  owner?: string;
+  counter: number;
+  /** Monotonic time at which this host first saw this counter value. */
+  seenAt: number;
+}
+
+interface LeaseRow {
+  leaseKey: string;
+  owner?: string;
+  counter?: number;
+}
+
+export interface LeaseManager {
+  readonly owner: string;
+  start(): Promise<void>;
+  /** Gives every lease back so another host can take it at once (graceful shutdown). */
+  stop(options?: { release?: boolean }): Promise<void>;
+  heldShards(): number[];
+  /** Whether this host holds the shard's lease and has renewed it recently. */
+  holds(shard: number): boolean;
+}
+
+export function createLeaseManager(deps: {
+  dynamo: DynamoDBDocumentClient;
+  tableName: string;
+  shardCount: number;
+  owner: string;
+  settings: LeaseSettings;
+  listener: LeaseListener;
+  log: Logger;
+  clock?: () => number;
+}): LeaseManager {
+  const { dynamo, tableName: TableName, shardCount, owner, settings, listener, log } = deps;
+  const clock = deps.clock ?? (() => performance.now());
+  const held = new Map<number, Held>();
+  const observed = new Map<number, Observed>();
+  let timers: NodeJS.Timeout[] = [];
+  let running = false;
+  let scanning: Promise<void> | undefined;
+  let renewing: Promise<void> | undefined;
+
+  const shardOfKey = (key: string) => Number(key.slice('shard-'.length));
+
+  async function ensureRows() {
+    await Promise.all(
+      Array.from({ length: shardCount }, (_, shard) =>
+        dynamo
+          .send(
+            new PutCommand({
+              TableName,
+              Item: { leaseKey: leaseKeyOf(shard), counter: 0 },
+              ConditionExpression: 'attribute_not_exists(leaseKey)',
+            }),
+          )
+          .catch((error) => {
+            if (!isConditionFailure(error)) throw error;
+          }),
+      ),
+    );
+  }
+
+  async function readAll(): Promise<LeaseRow[]> {
+    const rows: LeaseRow[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamo.send(new ScanCommand({ TableName, ConsistentRead: true, ExclusiveStartKey }));
+      rows.push(...((page.Items ?? []) as LeaseRow[]));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return rows.filter((r) => r.leaseKey.startsWith('shard-') && shardOfKey(r.leaseKey) < shardCount);
+  }
+
+  /** Conditional take: succeeds only if nobody renewed or took it since we looked. */
+  async function take(shard: number, seen: Observed, stolen = false): Promise<boolean> {
+    const next = seen.counter + 1;
+    try {
+      await dynamo.send(
+        new UpdateCommand({
+          TableName,
+          Key: { leaseKey: leaseKeyOf(shard) },
+          UpdateExpression: 'SET #owner = :me, #counter = :next, takenAt = :at',
+          ConditionExpression: '#counter = :seen',
+          ExpressionAttributeNames: { '#owner': 'owner', '#counter': 'counter' },
+          ExpressionAttributeValues: {
+            ':me': owner,
+            ':next': next,
+            ':seen': seen.counter,
+            ':at': new Date().toISOString(),
+          },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+    held.set(shard, { counter: next, renewedAt: clock(), paused: false });
+    observed.set(shard, { owner, counter: next, seenAt: clock() });
+    log.info({ shard, previousOwner: seen.owner ?? null }, 'lease taken');
+    await listener.acquired(shard, { stolen });
+    return true;
+  }
+
+  async function loseLease(shard: number, reason: string) {
+    if (!held.delete(shard)) return;
+    log.warn({ shard, reason }, 'lease lost');
+    await listener.lost(shard, reason);
+  }
+
+  async function renewAll() {
+    await Promise.all(
+      [...held.entries()].map(async ([shard, lease]) => {
+        const next = lease.counter + 1;
+        try {
+          await dynamo.send(
+            new UpdateCommand({
+              TableName,
+              Key: { leaseKey: leaseKeyOf(shard) },
+              UpdateExpression: 'SET #counter = :next',
+              ConditionExpression: '#owner = :me AND #counter = :mine',
+              ExpressionAttributeNames: { '#owner': 'owner', '#counter': 'counter' },
+              ExpressionAttributeValues: { ':me': owner, ':next': next, ':mine': lease.counter },
+            }),
+          );
+          lease.counter = next;
+          lease.renewedAt = clock();
+          if (lease.paused) {
+            lease.paused = false;
+            listener.resumed?.(shard);
+          }
+        } catch (error) {
+          if (isConditionFailure(error)) return loseLease(shard, 'taken by another host');
+          log.warn({ shard, err: error }, 'lease renew failed');
+        }
+      }),
+    );
+    selfFence();
+  }
+
+  /** A host that cannot renew must assume another took over: pause at 1/2, give up at 3/4 (DESIGN §5). */
+  function selfFence() {
+    const now = clock();
+    for (const [shard, lease] of held) {
+      const silentFor = now - lease.renewedAt;
+      if (silentFor >= settings.durationMs * 0.75) {
+        void loseLease(shard, 'not renewed in time');
+      } else if (silentFor >= settings.durationMs * 0.5 && !lease.paused) {
+        lease.paused = true;
+        log.warn({ shard, silentForMs: Math.round(silentFor) }, 'lease not renewed; pausing shard');
+        listener.paused?.(shard);
+      }
+    }
+  }
+
+  async function scan() {
+    const rows = await readAll();
+    const now = clock();
+    const expired: Array<[number, Observed]> = [];
+    const counts = new Map<string, number>();
+    for (const row of rows) {
+      const shard = shardOfKey(row.leaseKey);
+      const counter = row.counter ?? 0;
+      const before = observed.get(shard);
+      const current =
+        before && before.counter === counter && before.owner === row.owner
+          ? before
+          : { owner: row.owner, counter, seenAt: now };
+      observed.set(shard, current);
+      if (held.has(shard) && row.owner !== owner) {
+        await loseLease(shard, 'taken by another host');
+        continue;
+      }
+      if (row.owner === owner) continue;
+      const isExpired = !row.owner || now - current.seenAt >= settings.durationMs;
+      if (isExpired) expired.push([shard, current]);
+      else if (row.owner) counts.set(row.owner, (counts.get(row.owner) ?? 0) + 1);
+    }
+    const hosts = counts.size + 1;
+    const target = Math.ceil(shardCount / hosts);
+    // Expired leases first, as many as our fair share allows.
+    for (const [shard, seen] of expired) {
+      if (held.size >= target) break;
+      await take(shard, seen);
+    }
+    if (held.size >= target) return;
+    // Then at most one steal per round, from the busiest owner, only if it holds more than its share.
+    const busiest = [...counts.entries()].sort((a, b) => b[1] - a[1])[0];
+    if (!busiest || busiest[1] <= target || busiest[1] - held.size < 2) return;
+    const victim = [...observed.entries()].find(([, o]) => o.owner === busiest[0]);
+    if (victim) await take(victim[0], victim[1], true);
+  }
+
+  const every = (ms: number, run: () => Promise<void>, name: string) => {
+    let inFlight: Promise<void> | undefined;
+    const timer = setInterval(() => {
+      if (inFlight || !running) return;
+      inFlight = run()
+        .catch((error) => log.error({ err: error }, `lease ${name} failed`))
+        .finally(() => {
+          inFlight = undefined;
+        });
+      if (name === 'scan') scanning = inFlight;
+      else renewing = inFlight;
+    }, ms);
+    timer.unref();
+    timers.push(timer);
+  };
+
+  return {
+    owner,
+    async start() {
+      running = true;
+      await ensureRows();
+      await scan();
+      every(settings.renewIntervalMs, renewAll, 'renew');
+      every(settings.scanIntervalMs, scan, 'scan');
+    },
+    async stop({ release = true } = {}) {
+      running = false;
+      for (const timer of timers) clearInterval(timer);
+      timers = [];
+      await Promise.allSettled([scanning, renewing]);
+      const shards = [...held.keys()];
+      for (const shard of shards) await loseLease(shard, 'host stopping');
+      if (!release) return;
+      await Promise.all(
+        shards.map((shard) =>
+          dynamo
+            .send(
+              new UpdateCommand({
+                TableName,
+                Key: { leaseKey: leaseKeyOf(shard) },
+                UpdateExpression: 'REMOVE #owner ADD #counter :one',
+                ConditionExpression: '#owner = :me',
+                ExpressionAttributeNames: { '#owner': 'owner', '#counter': 'counter' },
+                ExpressionAttributeValues: { ':me': owner, ':one': 1 },
+              }),
+            )
+            .catch((error) => {
+              if (!isConditionFailure(error)) log.warn({ shard, err: error }, 'lease release failed');
+            }),
+        ),
+      );
+    },
+    heldShards: () => [...held.keys()].sort((a, b) => a - b),
+    holds: (shard) => {
+      const lease = held.get(shard);
+      return Boolean(lease && !lease.paused);
+    },
+  };
+}

@@ -1,0 +1,552 @@
+import { performance } from 'node:perf_hooks';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import makeWASocket, {
+  type AnyMessageContent,
+  type ConnectionState,
+  downloadMediaMessage,
+  makeCacheableSignalKeyStore,
+  type WAMessage,
+  type WAMessageUpdate,
+  type WAVersion,
+} from '@whiskeysockets/baileys';
+import type { Logger } from 'pino';
+import type { EventPublisher } from '../../shared/aws/event-publisher.js';
+import type { MessageContent } from '../../shared/commands.js';
+import type { Config } from '../../shared/config.js';
+import type { LinkMethod, SessionState } from '../../shared/domain.js';
+import { MessageSendError, SessionError, TimeoutError, ValidationError } from '../../shared/errors.js';
+import type { TargetPolicy } from '../../shared/net/target-guard.js';
+import { bucketLayout } from '../../shared/resources.js';
+import type { MessageStore } from '../../shared/stores/messages.js';
+import type { SessionStore, StatusUpdate } from '../../shared/stores/sessions.js';
+import type { AuthStateRepository } from '../auth-state/dynamo-auth-state.js';
+import { type Fence, FenceLostError } from '../auth-state/fence.js';
+import type { SnapshotStore } from '../auth-state/snapshots.js';
+import { fetchMedia } from '../media/fetch-media.js';
+import type { Metrics } from '../process/metrics.js';
+import { describeInbound, statusOfReceipt } from './inbound.js';
+import { advanceMessage, type OutboundStatus } from './message-status.js';
+import { decide } from './reconnect-policy.js';
+
+type Socket = ReturnType<typeof makeWASocket>;
+
+export interface TenantSessionDeps {
+  config: Config;
+  log: Logger;
+  sessions: SessionStore;
+  messages: MessageStore;
+  events: EventPublisher;
+  authState: AuthStateRepository;
+  snapshots: SnapshotStore;
+  s3: S3Client;
+  metrics: Metrics;
+  mediaPolicy: TargetPolicy;
+  /** Raises the tenant's fence generation under this host's shard lease. */
+  acquireFence(tenantId: string): Promise<Fence>;
+  /** Extra Baileys options (the simulator's URL in demo mode and tests). */
+  socketOptions?: Partial<Parameters<typeof makeWASocket>[0]>;
+  /** Called when the session ends for good in this host (stopped, logged out, failed, lease lost). */
+  onEnded?(tenantId: string): void;
+}
+
+export interface LinkRequest {
+  method: LinkMethod;
+  phoneNumber?: string;
+}
+
+/** The session is not running in this host and will not come up by waiting: a permanent failure. */
+export class SessionNotRunningError extends SessionError {}
+
+/** The states in which a session holds or is working towards a socket. */
+const ACTIVE: ReadonlySet<SessionState> = new Set([
+  'starting',
+  'qr',
+  'pairing',
+  'connecting',
+  'connected',
+  'reconnecting',
+]);
+
+/**
+ * One tenant's WhatsApp connection in this host: the Baileys socket, its lifecycle and reconnect
+ * policy (DESIGN §7), and the translation of what arrives into events. Every row write carries the
+ * fence generation as the session epoch, so a former owner's late writes are refused.
+ */
+export class TenantSession {
+  status: SessionState = 'stopped';
+  private sock: Socket | undefined;
+  private fence: Fence | undefined;
+  private link: LinkRequest = { method: 'qr' };
+  private attempts = 0;
+  private qrAttempts = 0;
+  private pairingRequested = false;
+  private firstConnectAfterPairing = false;
+  private suspectLogoutRetried = false;
+  private closing = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private lastSendAt = 0;
+  private sendChain: Promise<unknown> = Promise.resolve();
+  private lifecycle: Promise<unknown> = Promise.resolve();
+  private readonly waiters = new Set<() => void>();
+  private readonly log: Logger;
+
+  constructor(
+    private readonly deps: TenantSessionDeps,
+    readonly tenantId: string,
+  ) {
+    this.log = deps.log.child({ tenantId });
+  }
+
+  get epoch(): number {
+    return this.fence?.generation ?? 0;
+  }
+
+  get isActive(): boolean {
+    return ACTIVE.has(this.status);
+  }
+
+  /** Starts (or resumes) the session; a running session asked for a pairing code requests one. */
+  start(link: LinkRequest): Promise<void> {
+    // Commands and shard resumes may ask at once; one start runs at a time.
+    const run = this.lifecycle.then(() => this.startNow(link));
+    this.lifecycle = run.catch(() => undefined);
+    return run;
+  }
+
+  private async startNow(link: LinkRequest): Promise<void> {
+    if (this.isActive && this.sock) {
+      if (link.method === 'pairing-code' && link.phoneNumber && this.status !== 'connected') {
+        this.link = link;
+        await this.requestPairingCode(link.phoneNumber);
+      }
+      return;
+    }
+    this.link = link;
+    this.closing = false;
+    this.attempts = 0;
+    this.qrAttempts = 0;
+    this.pairingRequested = false;
+    this.fence ??= await this.deps.acquireFence(this.tenantId);
+    await this.setStatus('starting', { reconnectAttempts: 0, lastDisconnect: null });
+    await this.connect();
+  }
+
+  /** Asks WhatsApp for a pairing code for `phoneNumber` on the current (unlinked) socket. */
+  async requestPairingCode(phoneNumber: string): Promise<string> {
+    const sock = this.sock;
+    if (!sock) throw new SessionError({ message: 'Session is not running' });
+    if (sock.authState.creds.registered || sock.authState.creds.me) {
+      throw new SessionError({ message: 'Session is already linked' });
+    }
+    this.pairingRequested = true;
+    this.link = { method: 'pairing-code', phoneNumber };
+    const code = await sock.requestPairingCode(phoneNumber);
+    const expiresAt = new Date(Date.now() + this.deps.config.pairingCodeTtlMs).toISOString();
+    const written = await this.deps.sessions.setPairingCode(this.tenantId, {
+      code,
+      phoneNumber,
+      expiresAt,
+      epoch: this.epoch,
+    });
+    if (written.written) {
+      await this.setStatus('pairing');
+      await this.deps.events.publish(this.tenantId, 'session.pairing_code', {
+        code,
+        phoneNumber,
+        expiresAt,
+        epoch: this.epoch,
+      });
+    }
+    this.log.info({ event: 'pairing_code_issued' }, 'pairing code issued');
+    return code;
+  }
+
+  /** Ends the session on purpose. `logout` unlinks the device and erases the auth state. */
+  stop(options: { logout: boolean; reason: string }): Promise<void> {
+    const run = this.lifecycle.then(() => this.stopNow(options));
+    this.lifecycle = run.catch(() => undefined);
+    return run;
+  }
+
+  private async stopNow(options: { logout: boolean; reason: string }): Promise<void> {
+    this.closing = true;
+    this.fence ??= await this.deps.acquireFence(this.tenantId);
+    clearTimeout(this.reconnectTimer);
+    const sock = this.sock;
+    this.sock = undefined;
+    if (options.logout) {
+      if (sock && this.status === 'connected') await sock.logout().catch(() => sock.end(undefined));
+      else await sock?.end(undefined);
+      await this.eraseAuthState('logout');
+      await this.setStatus('logged_out', { reason: options.reason, clearLinkCodes: true, connectedAt: null });
+    } else {
+      await sock?.end(undefined);
+      await this.setStatus('stopped', { reason: options.reason, clearLinkCodes: true, connectedAt: null });
+    }
+    this.end();
+  }
+
+  /** Closes the socket without logging out and without writing: the shard now belongs elsewhere. */
+  closeQuietly(reason: string): void {
+    this.closing = true;
+    clearTimeout(this.reconnectTimer);
+    void this.sock?.end(undefined);
+    this.sock = undefined;
+    this.log.info({ reason }, 'session closed without logout');
+    this.status = 'stopped';
+    this.end();
+  }
+
+  /** Sends with the API's message id, so a redelivered command is the same WhatsApp message. */
+  send(messageId: string, to: string, content: MessageContent): Promise<void> {
+    // One send at a time per tenant, spaced by the configured minimum interval.
+    const run = this.sendChain.then(async () => {
+      const sock = await this.waitUntilConnected(20_000);
+      const gap = this.deps.config.sendMinIntervalMs - (Date.now() - this.lastSendAt);
+      if (gap > 0) await new Promise((r) => setTimeout(r, gap));
+      const message = await this.buildContent(content);
+      const started = performance.now();
+      try {
+        await sock.sendMessage(`${to}@s.whatsapp.net`, message, { messageId });
+      } catch (error) {
+        throw new MessageSendError({ message: 'WhatsApp did not accept the message', cause: error });
+      } finally {
+        this.lastSendAt = Date.now();
+      }
+      this.deps.metrics.timing('SendLatency', performance.now() - started);
+      this.deps.metrics.count('MessagesSent');
+    });
+    this.sendChain = run.catch(() => undefined);
+    return run;
+  }
+
+  async checkContact(phone: string): Promise<{ exists: boolean; jid?: string }> {
+    const sock = await this.waitUntilConnected(20_000);
+    const [result] = (await sock.onWhatsApp(phone)) ?? [];
+    return result?.exists ? { exists: true, jid: result.jid } : { exists: false };
+  }
+
+  /** Resolves with the socket once connected; rejects with a retryable error on timeout. */
+  async waitUntilConnected(timeoutMs: number): Promise<Socket> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(this.status === 'connected' && this.sock)) {
+      if (!this.isActive) throw new SessionNotRunningError({ message: `Session is ${this.status}` });
+      const left = deadline - Date.now();
+      if (left <= 0) throw new TimeoutError({ message: 'Session did not connect in time', retryAfter: 5 });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, left);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.waiters.add(done);
+      });
+    }
+    return this.sock;
+  }
+
+  private async connect(): Promise<void> {
+    const fence = this.fence;
+    if (!fence || this.closing) return;
+    const { config } = this.deps;
+    const auth = await this.deps.authState.open(fence);
+    // Baileys is chatty below warn; never more verbose than our own level.
+    const baileysLog = this.log.child(
+      { component: 'baileys' },
+      { level: this.log.levelVal > 40 ? this.log.level : 'warn' },
+    );
+    const version = config.whatsapp.version?.split('.').map(Number) as WAVersion | undefined;
+    const sock = makeWASocket({
+      auth: { creds: auth.state.creds, keys: makeCacheableSignalKeyStore(auth.state.keys, baileysLog) },
+      logger: baileysLog,
+      ...(version ? { version } : {}),
+      browser: ['wafleet', 'Chrome', '1.0.0'],
+      markOnlineOnConnect: false,
+      syncFullHistory: false,
+      shouldSyncHistoryMessage: () => false,
+      generateHighQualityLinkPreview: false,
+      qrTimeout: config.qrCodeTtlMs,
+      // Messages live in DynamoDB, not in memory (DESIGN §12): nothing to resend on retry requests.
+      getMessage: async () => undefined,
+      ...this.deps.socketOptions,
+    });
+    this.sock = sock;
+    const current = () => this.sock === sock;
+
+    sock.ev.on('creds.update', () => {
+      auth.saveCreds().catch((error) => this.onWriteFailure(error));
+    });
+    sock.ev.on('connection.update', (update) => {
+      if (current()) this.onConnectionUpdate(sock, update).catch((error) => this.onWriteFailure(error));
+    });
+    sock.ev.on('messages.upsert', ({ messages, type }) => {
+      if (current() && type === 'notify') {
+        for (const message of messages) this.onInbound(sock, message).catch((e) => this.onHandlerError(e));
+      }
+    });
+    sock.ev.on('messages.update', (updates) => {
+      if (current())
+        for (const update of updates) this.onReceipt(update).catch((e) => this.onHandlerError(e));
+    });
+  }
+
+  private async onConnectionUpdate(sock: Socket, update: Partial<ConnectionState>): Promise<void> {
+    if (update.isNewLogin) {
+      this.firstConnectAfterPairing = true;
+      this.log.info('device linked');
+    }
+    if (update.qr) await this.onQr(sock, update.qr);
+    if (update.connection === 'open') await this.onOpen(sock);
+    if (update.connection === 'close') {
+      const error = update.lastDisconnect?.error as
+        | { output?: { statusCode?: number }; message?: string }
+        | undefined;
+      await this.onClose(error?.output?.statusCode, error?.message);
+    }
+  }
+
+  private async onQr(sock: Socket, qr: string): Promise<void> {
+    if (this.link.method === 'pairing-code' && this.link.phoneNumber) {
+      // The first QR means the socket is ready to register: ask for a code instead of showing QRs.
+      if (!this.pairingRequested) await this.requestPairingCode(this.link.phoneNumber);
+      return;
+    }
+    if (this.pairingRequested) return;
+    this.qrAttempts += 1;
+    if (this.qrAttempts > this.deps.config.maxQrAttempts) {
+      this.log.info({ attempts: this.qrAttempts - 1 }, 'QR codes unanswered; stopping');
+      this.closing = true;
+      this.sock = undefined;
+      await sock.end(undefined);
+      await this.setStatus('stopped', {
+        reason: 'qr_attempts_exhausted: no QR code was scanned; request a pairing code instead',
+        clearLinkCodes: true,
+      });
+      this.end();
+      return;
+    }
+    const expiresAt = new Date(Date.now() + this.deps.config.qrCodeTtlMs).toISOString();
+    const written = await this.deps.sessions.setQr(this.tenantId, {
+      qr,
+      attempt: this.qrAttempts,
+      expiresAt,
+      epoch: this.epoch,
+    });
+    if (!written.written) return;
+    if (this.status !== 'qr') await this.setStatus('qr');
+    await this.deps.events.publish(this.tenantId, 'session.qr', {
+      qr,
+      attempt: this.qrAttempts,
+      expiresAt,
+      epoch: this.epoch,
+    });
+  }
+
+  private async onOpen(sock: Socket): Promise<void> {
+    this.attempts = 0;
+    this.firstConnectAfterPairing = false;
+    this.suspectLogoutRetried = false;
+    const me = sock.authState.creds.me;
+    await this.setStatus('connected', {
+      user: me ? { id: me.id, name: me.name ?? undefined } : undefined,
+      connectedAt: new Date().toISOString(),
+      reconnectAttempts: 0,
+      clearLinkCodes: true,
+    });
+    this.deps.metrics.count('SessionsOpened');
+    for (const wake of this.waiters) wake();
+    this.waiters.clear();
+  }
+
+  private async onClose(code: number | undefined, message: string | undefined): Promise<void> {
+    this.sock = undefined;
+    const decision = decide(
+      {
+        code,
+        attempts: this.attempts,
+        firstConnectAfterPairing: this.firstConnectAfterPairing,
+        suspectLogoutRetried: this.suspectLogoutRetried,
+        closedByUs: this.closing,
+      },
+      { ...this.deps.config.reconnect, maxAttempts: this.deps.config.reconnect.maxAttempts },
+    );
+    const lastDisconnect = { code, reason: decision.reason, at: new Date().toISOString() };
+    this.log.info(
+      { code, decision: decision.action, reason: decision.reason, error: message },
+      'connection closed',
+    );
+    switch (decision.action) {
+      case 'reconnect': {
+        if (decision.reason === 'suspect_logout_after_pairing') this.suspectLogoutRetried = true;
+        if (decision.countsAsAttempt) {
+          this.attempts += 1;
+          this.deps.metrics.count('Reconnects');
+          await this.deps.sessions.incrementCounter(this.tenantId, 'reconnectCount');
+        }
+        const next: SessionState = decision.countsAsAttempt ? 'reconnecting' : 'connecting';
+        if (this.status !== 'qr' || decision.countsAsAttempt) {
+          await this.setStatus(next, { lastDisconnect, reconnectAttempts: this.attempts });
+        }
+        this.reconnectTimer = setTimeout(() => {
+          this.connect().catch((error) => this.onWriteFailure(error));
+        }, decision.delayMs);
+        return;
+      }
+      case 'logged_out':
+        await this.eraseAuthState(decision.reason);
+        await this.setStatus('logged_out', {
+          lastDisconnect,
+          clearLinkCodes: true,
+          connectedAt: null,
+          reason: decision.reason,
+        });
+        return this.end();
+      case 'failed':
+        await this.setStatus('failed', { lastDisconnect, connectedAt: null, reason: decision.reason });
+        return this.end();
+      case 'stop':
+        if (!this.closing) {
+          await this.setStatus('stopped', { lastDisconnect, connectedAt: null, reason: decision.reason });
+        }
+        return this.end();
+    }
+  }
+
+  private async onInbound(sock: Socket, message: WAMessage): Promise<void> {
+    const view = describeInbound(message);
+    if (!view) return;
+    const data = view.data;
+    if (view.media) {
+      const media = view.media;
+      let storageKey: string | undefined;
+      try {
+        const buffer = (await downloadMediaMessage(
+          message,
+          'buffer',
+          {},
+          {
+            logger: this.log,
+            reuploadRequest: sock.updateMediaMessage,
+          },
+        )) as Buffer;
+        storageKey = `${bucketLayout.media(this.tenantId)}inbound/${data.messageId}`;
+        await this.deps.s3.send(
+          new PutObjectCommand({
+            Bucket: this.deps.config.bucketName,
+            Key: storageKey,
+            Body: buffer,
+            ContentType: media.mimeType,
+          }),
+        );
+      } catch (error) {
+        this.log.warn({ messageId: data.messageId, err: error }, 'inbound media not stored');
+      }
+      data.media = { type: media.kind, ...media, storageKey };
+    }
+    const isNew = await this.deps.messages.recordInbound(this.tenantId, data);
+    if (!isNew) return;
+    this.deps.metrics.count('MessagesReceived');
+    await this.deps.sessions.incrementCounter(this.tenantId, 'receivedCount');
+    await this.deps.events.publish(this.tenantId, 'message.received', data);
+  }
+
+  private async onReceipt(update: WAMessageUpdate): Promise<void> {
+    const { key } = update;
+    const status = statusOfReceipt(update.update.status);
+    if (!key.fromMe || !key.id || !status || status === 'failed') return;
+    await this.advance(key.id, status);
+  }
+
+  advance(messageId: string, status: OutboundStatus, error?: { code: string; message: string }) {
+    return advanceMessage(this.deps, this.tenantId, messageId, status, error);
+  }
+
+  private async buildContent(content: MessageContent): Promise<AnyMessageContent> {
+    if (content.type === 'text') return { text: content.text };
+    const media = await fetchMedia(content.url, content.type, {
+      policy: this.deps.mediaPolicy,
+      maxBytes: this.deps.config.mediaMaxBytes,
+    });
+    const mimetype = content.mimeType ?? media.mimeType;
+    switch (content.type) {
+      case 'image':
+        return { image: media.data, caption: content.caption, mimetype };
+      case 'video':
+        return { video: media.data, caption: content.caption, mimetype };
+      case 'audio':
+        return { audio: media.data, mimetype };
+      case 'document':
+        return {
+          document: media.data,
+          mimetype,
+          fileName: content.fileName ?? 'file',
+          caption: content.caption,
+        };
+      default:
+        throw new ValidationError({ message: 'Unsupported content type' });
+    }
+  }
+
+  /** Snapshot first, so a wrong logout can be undone (DESIGN §12), then erase. */
+  private async eraseAuthState(reason: string): Promise<void> {
+    const fence = this.fence;
+    if (!fence) return;
+    try {
+      await this.deps.snapshots.save(this.tenantId, `before-erase-${reason}`);
+    } catch (error) {
+      this.log.error({ err: error }, 'auth snapshot before erase failed');
+    }
+    const erased = await this.deps.authState.erase(fence);
+    this.log.info({ erased, reason }, 'auth state erased');
+  }
+
+  private async setStatus(
+    status: SessionState,
+    extra: Omit<StatusUpdate, 'status' | 'epoch'> & { reason?: string } = {},
+  ): Promise<void> {
+    const previous = this.status;
+    this.status = status;
+    const { reason, ...update } = extra;
+    const result = await this.deps.sessions.updateStatus(this.tenantId, {
+      status,
+      epoch: this.epoch,
+      owner: this.fence?.owner,
+      ...update,
+    });
+    if (!result.written) {
+      // A newer owner exists: this host must let go (DESIGN §5).
+      this.closeQuietly('stale epoch on session row');
+      return;
+    }
+    if (previous === status && !reason) return;
+    await this.deps.events.publish(this.tenantId, 'session.status', {
+      status,
+      previousStatus: previous,
+      reason: reason ?? update.lastDisconnect?.reason,
+      epoch: this.epoch,
+      user: update.user,
+    });
+  }
+
+  private onWriteFailure(error: unknown): void {
+    if (error instanceof FenceLostError) {
+      this.log.error({ err: error }, 'auth-state fence lost: closing session');
+      this.deps.metrics.count('FenceLost');
+      this.closeQuietly('fence lost');
+      return;
+    }
+    this.log.error({ err: error }, 'session error');
+  }
+
+  private onHandlerError(error: unknown): void {
+    if (error instanceof FenceLostError) this.onWriteFailure(error);
+    else this.log.error({ err: error }, 'event handling failed');
+  }
+
+  private end(): void {
+    for (const wake of this.waiters) wake();
+    this.waiters.clear();
+    this.deps.onEnded?.(this.tenantId);
+  }
+}

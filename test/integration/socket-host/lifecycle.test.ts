@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAwsClients } from '../../../shared/aws/clients.js';
+import { physicalName, webhookQueue } from '../../../shared/resources.js';
+import type { Phone } from '../../simulator/index.js';
+import type { ApiClient } from '../../support/api-client.js';
+import { eventually } from '../../support/env.js';
+import { startTestGateway, type TestGateway } from '../../support/gateway.js';
+import { drainQueue } from '../../support/resources.js';
+
+describe('a tenant session through the API, the socket host and the simulator', () => {
+  let gw: TestGateway;
+  let client: ApiClient;
+  let tenantId: string;
+  let owner: Phone;
+  let contact: Phone;
+
+  beforeAll(async () => {
+    gw = await startTestGateway('life');
+    await gw.startHost();
+    ({ client, tenantId } = await gw.api.createTenant());
+    owner = gw.sim.createPhone();
+    contact = gw.sim.createPhone({ autoDeliveryReceipts: false });
+  });
+  afterAll(() => gw.close());
+
+  it('links by QR read from GET /sessions/{id}/qr and reports connected', async () => {
+    const init = await client.post(`/sessions/${tenantId}/initialize`, { method: 'qr' });
+    expect(init.status).toBe(202);
+    const qr = await eventually(async () => {
+      const res = await client.get(`/sessions/${tenantId}/qr`);
+      return res.status === 200 ? (res.body.data.qr as string) : undefined;
+    });
+    await owner.scanQr(qr);
+    const status = await eventually(async () => {
+      const res = await client.get(`/sessions/${tenantId}/status`);
+      return res.body.data.status === 'connected' ? res.body.data : undefined;
+    });
+    expect(status.user.id).toContain(owner.number);
+    expect(gw.sim.openConnectionCount(owner.number)).toBe(1);
+  });
+
+  it('sends: the phone receives exactly that text, and status goes sent → delivered → read', async () => {
+    const res = await client.post('/send', { phone: contact.number, message: 'hello from the API' });
+    expect(res.status).toBe(202);
+    const messageId = res.body.data.messageId as string;
+    const received = await contact.waitForMessage((m) => m.id === messageId);
+    expect(received.text).toBe('hello from the API');
+    const statusOf = async () => (await client.get(`/messages/${messageId}`)).body.data.status as string;
+    await eventually(async () => ((await statusOf()) === 'sent' ? true : undefined));
+    await contact.sendReceipt(messageId, 'delivery');
+    await eventually(async () => ((await statusOf()) === 'delivered' ? true : undefined));
+    await contact.sendReceipt(messageId, 'read');
+    await eventually(async () => ((await statusOf()) === 'read' ? true : undefined));
+    const history = (await client.get(`/messages/${messageId}`)).body.data.statusHistory.map(
+      (h: { status: string }) => h.status,
+    );
+    expect(history).toEqual(['queued', 'sent', 'delivered', 'read']);
+  });
+
+  it('receives: a phone’s text becomes a message.received event and is in history', async () => {
+    const id = await contact.sendText(owner.jid, 'hello gateway');
+    const stored = await eventually(async () => {
+      const res = await client.get(`/messages/${id}`);
+      return res.status === 200 ? res.body.data : undefined;
+    });
+    expect(stored.direction).toBe('inbound');
+    const events = await eventually(async () => {
+      const all = await drainQueue(
+        createAwsClients(gw.config).sqs,
+        physicalName(gw.config.resourcePrefix, webhookQueue.name),
+      );
+      const found = all.map((m) => JSON.parse(m.body)).filter((e) => e.type === 'message.received');
+      return found.length ? found : undefined;
+    });
+    expect(events[0]).toMatchObject({
+      tenantId,
+      data: { messageId: id, kind: 'text', text: 'hello gateway', from: contact.number },
+    });
+  });
+});
