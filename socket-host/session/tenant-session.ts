@@ -6,6 +6,7 @@ import makeWASocket, {
   type ConnectionState,
   downloadMediaMessage,
   makeCacheableSignalKeyStore,
+  proto,
   type WAMessage,
   type WAMessageUpdate,
   type WAVersion,
@@ -54,6 +55,12 @@ export interface LinkRequest {
   method: LinkMethod;
   phoneNumber?: string;
 }
+
+const BOOTSTRAP_SYNCS: ReadonlySet<proto.Message.HistorySyncType | null | undefined> = new Set([
+  proto.Message.HistorySyncType.INITIAL_BOOTSTRAP,
+  proto.Message.HistorySyncType.PUSH_NAME,
+  proto.Message.HistorySyncType.NON_BLOCKING_DATA,
+]);
 
 /** The session is not running in this host and will not come up by waiting: a permanent failure. */
 export class SessionNotRunningError extends SessionError {}
@@ -264,7 +271,8 @@ export class TenantSession {
       browser: ['wafleet', 'Chrome', '1.0.0'],
       markOnlineOnConnect: false,
       syncFullHistory: false,
-      shouldSyncHistoryMessage: () => false,
+      // Only the small bootstrap syncs, which carry LID mappings Baileys needs; no chat history.
+      shouldSyncHistoryMessage: ({ syncType }) => BOOTSTRAP_SYNCS.has(syncType),
       generateHighQualityLinkPreview: false,
       qrTimeout: config.qrCodeTtlMs,
       // Messages live in DynamoDB, not in memory (DESIGN §12): nothing to resend on retry requests.

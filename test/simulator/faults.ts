@@ -6,8 +6,20 @@ import type { SimConnection } from './connection.js';
  */
 export type FaultCode = 401 | 440 | 500 | 503 | 515;
 
-export function applyStreamError(conn: SimConnection, code: FaultCode): void {
-  if (code === 401 && conn.device) {
+export interface StreamErrorOptions {
+  /**
+   * 401 only: keep the device linked. WhatsApp has been seen to send a spurious 401 in the first
+   * login after pairing (DESIGN §12); the device is still linked and the next login succeeds.
+   */
+  keepDevice?: boolean;
+}
+
+export function applyStreamError(
+  conn: SimConnection,
+  code: FaultCode,
+  options: StreamErrorOptions = {},
+): void {
+  if (code === 401 && conn.device && !options.keepDevice) {
     // Logged out from the phone: the device is gone, so its next login fails with 401 too.
     conn.device.phone.devices.delete(conn.device.deviceId);
   }

@@ -207,7 +207,16 @@ export class Hub implements ConnectionHandlers {
     this.events.emit('qr-requested', { connectionId: conn.id });
   }
 
+  /** Logins of an account to answer with `<failure reason="401">` although the device is linked. */
+  readonly spuriousLogouts = new Map<string, number>();
+
   private login(conn: SimConnection, number: string, deviceId: number): void {
+    const spurious = this.spuriousLogouts.get(number) ?? 0;
+    if (spurious > 0) {
+      this.spuriousLogouts.set(number, spurious - 1);
+      conn.send({ tag: 'failure', attrs: { reason: '401', location: 'simulator' } });
+      return;
+    }
     const device = this.phonesByNumber.get(number)?.devices.get(deviceId);
     if (!device || !conn.clientStaticKey || !device.noisePublicKey.equals(conn.clientStaticKey)) {
       // What WhatsApp answers a removed or unknown companion: Baileys closes with 401 loggedOut.

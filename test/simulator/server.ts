@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { createServerIdentity } from './certificates.js';
 import { SimConnection } from './connection.js';
-import { applyStreamError, type FaultCode } from './faults.js';
+import { applyStreamError, type FaultCode, type StreamErrorOptions } from './faults.js';
 import { Hub, type HubEvents } from './hub.js';
 import { createIdSource } from './ids.js';
 import { type LinkedDeviceCreds, type LinkedDeviceOptions, makeLinkedDevice } from './linked-device.js';
@@ -47,7 +47,12 @@ export interface Simulator {
   waitForOpenConnection(deviceJid: string, timeoutMs?: number): Promise<ConnectionInfo>;
   waitUntil<T>(check: () => T | undefined | null | false, timeoutMs: number, what: string): Promise<T>;
   /** `<stream:error>` with the code (440 is sent as `<conflict type="replaced"/>`); 401 also unlinks the device. */
-  injectStreamError(target: ConnectionTarget, code: FaultCode): number;
+  injectStreamError(target: ConnectionTarget, code: FaultCode, options?: StreamErrorOptions): number;
+  /**
+   * The account's next `count` logins fail with 401 although its devices stay linked: the
+   * spurious logout some gateways have seen right after pairing (DESIGN §12).
+   */
+  failNextLogins(phoneNumber: string, count?: number): void;
   /** Closes the TCP socket without a WebSocket close frame. */
   dropConnection(target: ConnectionTarget): number;
   /** The server goes silent (no pongs, nothing): the client's keep-alive ends it with 408. */
@@ -113,7 +118,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         'connection-open',
       ),
     waitUntil: (check, timeoutMs, what) => waitUntil(check, timeoutMs, what),
-    injectStreamError: (target, code) => forEachTarget(target, (c) => applyStreamError(c, code)),
+    failNextLogins: (phoneNumber, count = 1) => hub.spuriousLogouts.set(phoneNumber, count),
+    injectStreamError: (target, code, options) =>
+      forEachTarget(target, (c) => applyStreamError(c, code, options)),
     dropConnection: (target) => forEachTarget(target, (c) => c.drop()),
     stopAnswering: (target) =>
       forEachTarget(target, (c) => {

@@ -1,8 +1,8 @@
 import type { Config } from '../../shared/config.js';
 import { type SocketHost, startSocketHost } from '../../socket-host/host.js';
-import { type Simulator, startSimulator } from '../simulator/index.js';
-import { startTestApi, type TestApi } from './api-client.js';
-import { testConfig } from './env.js';
+import { type Phone, type Simulator, startSimulator } from '../simulator/index.js';
+import { type ApiClient, startTestApi, type TestApi } from './api-client.js';
+import { eventually, testConfig } from './env.js';
 import { isolatedResources } from './resources.js';
 
 /**
@@ -31,9 +31,10 @@ export async function startTestGateway(
     WA_SIMULATOR_ROOT_KEY: sim.rootPublicKey.toString('base64'),
     SEND_MIN_INTERVAL_MS: '0',
     RATE_LIMIT_MAX_REQUESTS: '100000',
-    LEASE_DURATION_MS: '2000',
-    LEASE_RENEW_INTERVAL_MS: '300',
-    LEASE_SCAN_INTERVAL_MS: '250',
+    // Short enough for takeover tests, long enough for a busy 2-core CI machine to renew in time.
+    LEASE_DURATION_MS: '4000',
+    LEASE_RENEW_INTERVAL_MS: '500',
+    LEASE_SCAN_INTERVAL_MS: '300',
     RECONNECT_DELAY: '50',
     RECONNECT_MAX_DELAY: '400',
     MAX_RECONNECT_ATTEMPTS: '3',
@@ -60,4 +61,27 @@ export async function startTestGateway(
       await sim.stop();
     },
   };
+}
+
+/** Starts the tenant's session by QR through the API, has `phone` scan it, and waits for `connected`. */
+export async function linkByQr(client: ApiClient, tenantId: string, phone: Phone): Promise<void> {
+  const init = await client.post(`/sessions/${tenantId}/initialize`, { method: 'qr' });
+  if (init.status !== 202) throw new Error(`initialize answered ${init.status}`);
+  const qr = await eventually(async () => {
+    const res = await client.get(`/sessions/${tenantId}/qr`);
+    return res.status === 200 ? (res.body.data.qr as string) : undefined;
+  });
+  await phone.scanQr(qr);
+  await waitForStatus(client, tenantId, 'connected');
+}
+
+/** Polls GET /sessions/{id}/status until the status is `status`; returns the session view. */
+export function waitForStatus(client: ApiClient, tenantId: string, status: string, timeoutMs = 10_000) {
+  return eventually(
+    async () => {
+      const res = await client.get(`/sessions/${tenantId}/status`);
+      return res.body.data?.status === status ? res.body.data : undefined;
+    },
+    { timeoutMs, message: `session ${tenantId} ${status}` },
+  );
 }
