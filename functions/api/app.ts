@@ -12,6 +12,7 @@ import { diagnoseRoutes, healthRoutes } from './routes/health.js';
 import { messageRoutes } from './routes/messages.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { tenantRoutes } from './routes/tenants.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export const BASE_PATH = '/api/whatsapp';
 
@@ -53,6 +54,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', tenantRoutes(deps));
   app.route('/', diagnoseRoutes(deps));
   // Further route modules (webhook deliveries and replay) mount here.
+  app.route('/', webhookRoutes(deps));
 
   app.notFound(() => {
     throw new NotFoundError({ message: 'No such route' });

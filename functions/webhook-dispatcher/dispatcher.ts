@@ -1,0 +1,205 @@
+import { type WebhookEvent, webhookEventSchema } from '../../shared/events.js';
+import type { Logger } from '../../shared/logger.js';
+import type { Lookup, TargetPolicy } from '../../shared/net/target-guard.js';
+import type { TenantStore } from '../../shared/stores/tenants.js';
+import type { WebhookAttemptStore } from '../../shared/stores/webhook-attempts.js';
+import type { WebhookEventStore } from '../../shared/stores/webhook-events.js';
+import { type DeliveryResult, deliver } from './deliver.js';
+import type { WebhookQueue } from './queue.js';
+import { nextRetryDelayMs, type RetrySchedule } from './schedule.js';
+
+/**
+ * The dispatcher's core: one queue message in, one delivery attempt, the outcome recorded.
+ * The Lambda adapter and the local polling loop both call `dispatchWebhook`.
+ */
+
+export interface DispatcherDeps {
+  tenants: TenantStore;
+  events: WebhookEventStore;
+  attempts: WebhookAttemptStore;
+  queue: WebhookQueue;
+  log: Logger;
+  now: () => Date;
+  schedule: RetrySchedule;
+  timeoutMs: number;
+  policy: TargetPolicy;
+  /**
+   * Retry waits up to this stay on the message as SQS visibility; longer ones are parked in the
+   * events table, so one dead endpoint cannot fill the queue's in-flight limit (DESIGN §8).
+   */
+  maxInFlightWaitMs: number;
+  lookup?: Lookup;
+  fetch?: typeof fetch;
+}
+
+/** A claimed attempt is held this long past the request timeout before another worker may take it. */
+const CLAIM_MARGIN_MS = 30_000;
+
+/** DESIGN §8: waits up to 15 minutes may use visibility; longer ones are parked. */
+export const DEFAULT_MAX_IN_FLIGHT_WAIT_MS = 15 * 60 * 1000;
+
+export interface QueueMessage {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+}
+
+export type DispatchOutcome =
+  | 'delivered'
+  | 'stored'
+  | 'retry-scheduled'
+  | 'parked'
+  | 'dead-lettered'
+  | 'endpoint-gone'
+  | 'duplicate'
+  | 'invalid';
+
+export interface DispatchResult {
+  outcome: DispatchOutcome;
+  /** False only when the message must stay on the queue to come back later (visibility changed). */
+  ack: boolean;
+  attempt?: number;
+}
+
+export async function dispatchWebhook(deps: DispatcherDeps, message: QueueMessage): Promise<DispatchResult> {
+  const event = parseEvent(message.body);
+  if (!event) {
+    deps.log.error({ sqsMessageId: message.messageId }, 'webhook message is not an event; dead-lettered');
+    await deps.queue.sendToDeadLetter(message.body, 'invalid');
+    return { outcome: 'invalid', ack: true };
+  }
+  const { tenantId, id: eventId } = event;
+  const log = deps.log.child({ tenantId, eventId, eventType: event.type });
+
+  const tenant = await deps.tenants.find(tenantId);
+  if (!tenant?.webhook?.enabled) {
+    const stored = await deps.events.markStored(tenantId, eventId);
+    log.debug({ stored }, 'no enabled webhook endpoint; event kept for replay');
+    return { outcome: stored ? 'stored' : 'duplicate', ack: true };
+  }
+
+  // The attempt count lives on the event row (conditional update), not in SQS's receive count.
+  const holdUntil = new Date(deps.now().getTime() + deps.timeoutMs + CLAIM_MARGIN_MS);
+  const attempt = await deps.events.claimAttempt(tenantId, eventId, holdUntil);
+  if (attempt === undefined) {
+    // Finished, parked (the sweeper re-queues it), unknown, or being delivered by another worker.
+    log.debug('webhook message skipped: event not deliverable now');
+    return { outcome: 'duplicate', ack: true };
+  }
+
+  const result = await deliver({
+    url: tenant.webhook.url,
+    eventId,
+    body: message.body,
+    secrets: deps.tenants.activeSecrets(tenant),
+    timeoutMs: deps.timeoutMs,
+    policy: deps.policy,
+    now: deps.now,
+    lookup: deps.lookup,
+    fetch: deps.fetch,
+  });
+  // The attempt log and the event's outcome are independent writes: one round trip, not two.
+  const [, outcome] = await Promise.all([
+    deps.attempts.record(tenantId, {
+      eventId,
+      eventType: event.type,
+      attempt,
+      statusCode: result.statusCode,
+      latencyMs: result.latencyMs,
+      error: result.error,
+    }),
+    recordOutcome(deps, event, message, attempt, result, log),
+  ]);
+  return outcome;
+}
+
+async function recordOutcome(
+  deps: DispatcherDeps,
+  event: WebhookEvent,
+  message: QueueMessage,
+  attempt: number,
+  result: DeliveryResult,
+  log: Logger,
+): Promise<DispatchResult> {
+  const { tenantId, id: eventId } = event;
+  const last = { statusCode: result.statusCode, error: result.error };
+
+  if (result.delivered) {
+    await deps.events.recordOutcome(tenantId, eventId, {
+      status: 'delivered',
+      statusCode: result.statusCode,
+    });
+    log.info({ attempt, statusCode: result.statusCode, latencyMs: result.latencyMs }, 'webhook delivered');
+    return { outcome: 'delivered', ack: true, attempt };
+  }
+
+  if (result.gone) {
+    await deps.tenants.disableWebhook(tenantId, 'The endpoint answered 410 Gone');
+    await deps.events.recordOutcome(tenantId, eventId, {
+      status: 'failed',
+      reason: 'endpoint_gone',
+      ...last,
+    });
+    log.warn({ attempt }, 'webhook endpoint answered 410 Gone; endpoint disabled');
+    return { outcome: 'endpoint-gone', ack: true, attempt };
+  }
+
+  const delayMs = nextRetryDelayMs(deps.schedule, attempt, result);
+  if (delayMs === undefined) {
+    await deps.queue.sendToDeadLetter(message.body, 'retries_exhausted');
+    await deps.events.recordOutcome(tenantId, eventId, {
+      status: 'failed',
+      reason: 'retries_exhausted',
+      ...last,
+    });
+    log.warn({ attempt, ...last }, 'webhook retries exhausted; dead-lettered');
+    return { outcome: 'dead-lettered', ack: true, attempt };
+  }
+
+  const dueAt = new Date(deps.now().getTime() + delayMs).toISOString();
+  if (delayMs <= deps.maxInFlightWaitMs) {
+    await deps.events.recordOutcome(tenantId, eventId, { status: 'retrying', nextAttemptAt: dueAt, ...last });
+    await deps.queue.retryLater(message.receiptHandle, delayMs / 1000);
+    log.info({ attempt, delayMs, ...last }, 'webhook failed; retry scheduled');
+    return { outcome: 'retry-scheduled', ack: false, attempt };
+  }
+  await deps.events.park(tenantId, eventId, dueAt, last);
+  log.info({ attempt, delayMs, ...last }, 'webhook failed; retry parked');
+  return { outcome: 'parked', ack: true, attempt };
+}
+
+/**
+ * Re-queues parked retries that are due. Each is taken out of the index first (a conditional
+ * update), so two sweepers never queue one event twice.
+ */
+export async function sweepParked(
+  deps: Pick<DispatcherDeps, 'events' | 'queue' | 'log' | 'now'>,
+  limit = 100,
+): Promise<number> {
+  const due = await deps.events.listDue(deps.now(), limit);
+  let queued = 0;
+  for (const row of due) {
+    if (!row.dueAt || !(await deps.events.unpark(row.tenantId, row.eventId, row.dueAt))) continue;
+    try {
+      await deps.queue.send(row.event);
+      queued++;
+    } catch (error) {
+      // Put it back so the next sweep tries again.
+      await deps.events.park(row.tenantId, row.eventId, row.dueAt, {
+        statusCode: row.lastStatusCode,
+        error: row.lastError,
+      });
+      throw error;
+    }
+  }
+  return queued;
+}
+
+function parseEvent(body: string): WebhookEvent | undefined {
+  try {
+    const parsed = webhookEventSchema.safeParse(JSON.parse(body));
+    return parsed.success ? (parsed.data as unknown as WebhookEvent) : undefined;
+  } catch {
+    return undefined;
+  }
+}
