@@ -197,12 +197,15 @@ export async function startSocketHost(options: SocketHostOptions): Promise<Socke
       async lost(shard, reason) {
         const consumer = consumers.get(shard);
         consumers.delete(shard);
+        // Stop taking commands first, then close the sockets (no logout: the next owner reconnects).
+        await consumer?.stop();
+        const closing: Promise<void>[] = [];
         for (const [tenantId, session] of sessions) {
           if (shardOf(tenantId, config.shardCount) !== shard) continue;
-          session.closeQuietly(`shard lease: ${reason}`);
+          closing.push(session.closeQuietly(`shard lease: ${reason}`));
           sessions.delete(tenantId);
         }
-        await consumer?.stop();
+        await Promise.all(closing);
       },
     },
   });

@@ -195,11 +195,12 @@ export class TenantSession {
   }
 
   /** Closes the socket without logging out and without writing: the shard now belongs elsewhere. */
-  closeQuietly(reason: string): void {
+  async closeQuietly(reason: string): Promise<void> {
     this.closing = true;
     clearTimeout(this.reconnectTimer);
-    void this.sock?.end(undefined);
+    const sock = this.sock;
     this.sock = undefined;
+    await sock?.end(undefined).catch(() => undefined);
     this.log.info({ reason }, 'session closed without logout');
     this.status = 'stopped';
     this.end();
@@ -524,7 +525,7 @@ export class TenantSession {
     });
     if (!result.written) {
       // A newer owner exists: this host must let go (DESIGN §5).
-      this.closeQuietly('stale epoch on session row');
+      await this.closeQuietly('stale epoch on session row');
       return;
     }
     if (previous === status && !reason) return;
@@ -541,7 +542,7 @@ export class TenantSession {
     if (error instanceof FenceLostError) {
       this.log.error({ err: error }, 'auth-state fence lost: closing session');
       this.deps.metrics.count('FenceLost');
-      this.closeQuietly('fence lost');
+      void this.closeQuietly('fence lost');
       return;
     }
     this.log.error({ err: error }, 'session error');
