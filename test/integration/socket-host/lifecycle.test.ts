@@ -4,7 +4,7 @@ import { physicalName, webhookQueue } from '../../../shared/resources.js';
 import type { Phone } from '../../simulator/index.js';
 import type { ApiClient } from '../../support/api-client.js';
 import { eventually } from '../../support/env.js';
-import { startTestGateway, type TestGateway } from '../../support/gateway.js';
+import { startTestGateway, type TestGateway, waitForStatus } from '../../support/gateway.js';
 import { drainQueue } from '../../support/resources.js';
 
 describe('a tenant session through the API, the socket host and the simulator', () => {
@@ -77,4 +77,31 @@ describe('a tenant session through the API, the socket host and the simulator', 
       data: { messageId: id, kind: 'text', text: 'hello gateway', from: contact.number },
     });
   });
+
+  it('links by pairing code: the route waits for the code, the phone enters it, the session connects', async () => {
+    const second = await gw.api.createTenant();
+    const phone = gw.sim.createPhone();
+    const res = await second.client.post(`/sessions/${second.tenantId}/pairing-code`, { phoneNumber: phone.number });
+    expect(res.status).toBe(200);
+    expect(res.body.data.code).toMatch(/^[A-Z0-9]{4}-?[A-Z0-9]{4}$/);
+    await phone.enterPairingCode(res.body.data.code);
+    const session = await waitForStatus(second.client, second.tenantId, 'connected');
+    expect(session.user.id).toContain(phone.number);
+  });
+
+  it.each(['http://127.0.0.1:9/cat.jpg', 'http://169.254.169.254/latest/meta-data/'])(
+    'refuses a media URL pointing at %s: the message fails with the reason and is not retried',
+    async (mediaUrl) => {
+      const res = await client.post('/send-media', { phone: contact.number, mediaUrl, type: 'image' });
+      expect(res.status).toBe(202);
+      const messageId = res.body.data.messageId as string;
+      const failed = await eventually(async () => {
+        const row = (await client.get(`/messages/${messageId}`)).body.data;
+        return row.status === 'failed' ? row : undefined;
+      });
+      expect(failed.error).toMatchObject({ code: 'VALIDATION_ERROR' });
+      expect(failed.error.message).toMatch(/private, loopback or link-local/);
+      expect(contact.received().some((m) => m.id === messageId)).toBe(false);
+    },
+  );
 });
