@@ -2,12 +2,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startApiServer } from '../functions/api/server.js';
+import { startDispatcherLoop } from '../functions/webhook-dispatcher/loop.js';
 import { createAwsClients } from '../shared/aws/clients.js';
 import type { Config, loadConfig as LoadConfig } from '../shared/config.js';
-import type { Logger } from '../shared/logger.js';
+import { createLogger, type Logger } from '../shared/logger.js';
 import { createApiKeyStore } from '../shared/stores/api-keys.js';
 import { createTenantStore } from '../shared/stores/tenants.js';
-import { openDataDir } from './data-dir.js';
+import { startSocketHost } from '../socket-host/host.js';
+import { startSimulator } from '../test/simulator/index.js';
+import { demoDataDir, openDataDir } from './data-dir.js';
+import { runDemo } from './demo.js';
 import { provision } from './provision.js';
 import { startDynamoLocal, startFauxqsServer } from './servers.js';
 
@@ -30,7 +34,8 @@ export async function bootstrapLocal(options: {
   loadConfig: typeof LoadConfig;
 }): Promise<LocalStack> {
   const { log } = options;
-  const dataDir = openDataDir();
+  // The simulator lives in memory, so a demo starts from a clean data directory of its own.
+  const dataDir = options.demo ? openDataDir(demoDataDir(), { fresh: true }) : openDataDir();
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch((error) => log.warn({ err: error }, 'stop failed'));
@@ -42,6 +47,8 @@ export async function bootstrapLocal(options: {
     ]);
     stops.push(dynamo.stop, fauxqs.stop);
     const admin = dataDir.adminKey(options.env.ADMIN_API_KEY || undefined);
+    const simulator = options.demo ? await startSimulator({ seed: 'demo' }) : undefined;
+    if (simulator) stops.push(simulator.stop);
 
     // The local stack's environment: the emulators, local-mode rules, and a few shards.
     const given = Object.fromEntries(
@@ -49,6 +56,8 @@ export async function bootstrapLocal(options: {
     );
     const env = {
       WAFLEET_ENV: 'local',
+      // The demo tells its story on the console; the gateway's info logs would drown it.
+      ...(options.demo ? { LOG_LEVEL: 'warn' } : {}),
       SHARD_COUNT: '4',
       BUCKET_NAME: 'wafleet-local',
       AWS_REGION: 'us-east-1',
@@ -59,6 +68,14 @@ export async function bootstrapLocal(options: {
       AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
       AWS_ENDPOINT_URL_S3: fauxqs.endpoint,
       ADMIN_API_KEY: admin.key,
+      ...(simulator
+        ? {
+            WA_WEB_SOCKET_URL: simulator.url,
+            WA_SIMULATOR_ROOT_KEY: simulator.rootPublicKey.toString('base64'),
+            // The demo's webhook receiver listens on 127.0.0.1.
+            WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+          }
+        : {}),
     };
     Object.assign(process.env, env);
     const config = options.loadConfig(env);
@@ -75,8 +92,29 @@ export async function bootstrapLocal(options: {
     raw.destroy();
 
     const tenant = await ensureDefaultTenant(clients.dynamo, config, dataDir.root);
-    const api = await startApiServer({ config, log: log.child({ service: 'api' }) });
+    const api = await startApiServer({
+      config,
+      log: createLogger({ service: 'api', level: config.logLevel }),
+    });
     stops.push(api.close);
+    // One socket host owns every shard; the dispatcher polls the webhook queue as the Lambda would.
+    const host = await startSocketHost({
+      // The API serves /health locally; the container's own health port is for ECS.
+      healthPort: options.env.HOST_HEALTH_PORT ? config.host.healthPort : null,
+      config,
+      clients,
+      log: createLogger({ service: 'socket-host', level: config.logLevel }),
+      commandWaitSeconds: 2,
+    });
+    stops.push(() => host.stop());
+    const dispatcher = startDispatcherLoop({
+      config,
+      clients,
+      logger: log,
+      waitSeconds: 2,
+      sweepIntervalMs: 5_000,
+    });
+    stops.push(() => dispatcher.stop());
 
     const base = `http://localhost:${api.port}/api/whatsapp`;
     const lines = [
@@ -93,6 +131,18 @@ export async function bootstrapLocal(options: {
       '',
     ];
     console.log(lines.join('\n'));
+    if (simulator) {
+      const demo = await runDemo({
+        simulator,
+        config,
+        clients,
+        apiUrl: base,
+        tenantId: DEFAULT_TENANT,
+        apiKey: tenant.apiKey ?? '',
+        log,
+      });
+      stops.push(demo.stop);
+    }
     return { config, apiUrl: base, stop };
   } catch (error) {
     await stop();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -13,7 +13,14 @@ export interface DataDir {
   adminKey(fromEnv: string | undefined): { key: string; generated: boolean };
 }
 
-export function openDataDir(root = process.env.WAFLEET_DATA_DIR ?? join(process.cwd(), '.wafleet')): DataDir {
+export const demoDataDir = () =>
+  join(process.env.WAFLEET_DATA_DIR ?? join(process.cwd(), '.wafleet'), 'demo');
+
+export function openDataDir(
+  root = process.env.WAFLEET_DATA_DIR ?? join(process.cwd(), '.wafleet'),
+  options: { fresh?: boolean } = {},
+): DataDir {
+  if (options.fresh) rmSync(root, { recursive: true, force: true });
   const dynamoPath = join(root, 'dynamodb');
   mkdirSync(dynamoPath, { recursive: true });
   const keyFile = join(root, 'admin-key');

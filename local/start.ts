@@ -12,7 +12,10 @@ import { JavaMissingError } from './servers.js';
 
 const { values } = parseArgs({ options: { demo: { type: 'boolean', default: false } } });
 
-const log = createLogger({ service: 'local', level: process.env.LOG_LEVEL ?? 'info' });
+const log = createLogger({
+  service: 'local',
+  level: process.env.LOG_LEVEL ?? (values.demo ? 'warn' : 'info'),
+});
 
 try {
   const stack = await bootstrapLocal({ env: process.env, demo: values.demo, log, loadConfig });

@@ -19,8 +19,8 @@ interface Started {
   output: () => string;
 }
 
-function start(): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+function start(args: string[] = [], ready = /wafleet is running: (http:\/\/\S+)/): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...args], {
     cwd: root,
     env: {
       ...process.env,
@@ -38,11 +38,11 @@ function start(): Promise<Started> {
   });
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start did not come up:\n${output}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`npm start did not come up:\n${output}`)), 90_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = output.match(/wafleet is running: (http:\/\/\S+)/);
-      if (match?.[1]) {
+      if (match?.[1] && ready.test(output)) {
         clearTimeout(timer);
         resolve({ child, base: match[1], output: () => output });
       }
@@ -94,5 +94,28 @@ describe('npm start', () => {
     const again = await fetch(`${second.base}/sessions/962302/status`, { headers: auth });
     expect(again.status).toBe(200);
     expect(await stop(second)).toBe(0);
+  }, 120_000);
+});
+
+describe('npm run demo', () => {
+  it('links a simulated phone, sends, and shows the echo arriving as a verified webhook', async () => {
+    const demo = await start(['--demo'], /Demo: a simulated phone/);
+    const contact = demo.output().match(/simulated contact \(\+(\d+)\)/)?.[1];
+    const key = demo.output().match(/Bearer (wfk_\S+)"/)?.[1];
+    expect(contact && key).toBeTruthy();
+    const sent = await fetch(`${demo.base}/send`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ phone: contact, message: 'Hello' }),
+    });
+    expect(sent.status).toBe(202);
+    const deadline = Date.now() + 30_000;
+    while (!/signature verified\s+message\.received/.test(demo.output()) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(demo.output()).toMatch(/signature verified\s+session\.status\s+status=connected/);
+    expect(demo.output()).toMatch(/signature verified\s+message\.received\s+.*from=\d+/);
+    expect(demo.output()).not.toContain('echo: Hello'); // message text is never printed
+    expect(await stop(demo)).toBe(0);
   }, 120_000);
 });
