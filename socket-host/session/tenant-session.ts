@@ -330,6 +330,7 @@ export class TenantSession {
       await sock.end(undefined);
       await this.setStatus('stopped', {
         reason: 'qr_attempts_exhausted: no QR code was scanned; request a pairing code instead',
+        lastDisconnect: { reason: 'qr_attempts_exhausted', at: new Date().toISOString() },
         clearLinkCodes: true,
       });
       this.end();

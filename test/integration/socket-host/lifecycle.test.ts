@@ -81,7 +81,9 @@ describe('a tenant session through the API, the socket host and the simulator', 
   it('links by pairing code: the route waits for the code, the phone enters it, the session connects', async () => {
     const second = await gw.api.createTenant();
     const phone = gw.sim.createPhone();
-    const res = await second.client.post(`/sessions/${second.tenantId}/pairing-code`, { phoneNumber: phone.number });
+    const res = await second.client.post(`/sessions/${second.tenantId}/pairing-code`, {
+      phoneNumber: phone.number,
+    });
     expect(res.status).toBe(200);
     expect(res.body.data.code).toMatch(/^[A-Z0-9]{4}-?[A-Z0-9]{4}$/);
     await phone.enterPairingCode(res.body.data.code);
@@ -104,4 +106,21 @@ describe('a tenant session through the API, the socket host and the simulator', 
       expect(contact.received().some((m) => m.id === messageId)).toBe(false);
     },
   );
+
+  it('diagnose checks a contact through the live session', async () => {
+    const res = await client.post('/diagnose', { phone: contact.number });
+    expect(res.status).toBe(200);
+    expect(res.body.data.session).toMatchObject({ status: 'connected', connected: true });
+    expect(res.body.data.contact).toMatchObject({ phone: contact.number, checked: true, exists: true });
+  });
+
+  it('serves the container health endpoint with the shards it holds', async () => {
+    const [host] = gw.hosts;
+    const res = await fetch(host?.healthUrl ?? '');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { status: string; shards: number[]; sessions: Record<string, number> };
+    expect(body.status).toBe('ok');
+    expect(body.shards).toEqual([0, 1, 2, 3]);
+    expect(body.sessions.connected).toBeGreaterThanOrEqual(2);
+  });
 });
