@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { assertPublicTarget, targetPolicy } from '../../../shared/net/target-guard.js';
 import {
   ApiKeyRotated,
   CreateTenantRequest,
@@ -90,8 +91,14 @@ export function tenantRoutes(deps: ApiDeps) {
   app.use('/tenants', requireAdmin);
   app.use('/tenants/*', requireAdmin);
 
+  // A webhook URL is checked when it is set, so a bad one is refused now, not at the first event.
+  const checkWebhookUrl = async (url: string | null | undefined) => {
+    if (url) await assertPublicTarget(url, targetPolicy(deps.config));
+  };
+
   app.openapi(create, async (c) => {
     const body = c.req.valid('json');
+    await checkWebhookUrl(body.webhookUrl);
     const tenant = await deps.tenants.create(body);
     const apiKey = await deps.apiKeys.issue(tenant.tenantId);
     const webhookSecret = tenant.webhookSecrets[0]?.secret ?? '';
@@ -112,7 +119,9 @@ export function tenantRoutes(deps: ApiDeps) {
   });
 
   app.openapi(update, async (c) => {
-    const tenant = await deps.tenants.update(c.req.valid('param').id, c.req.valid('json'));
+    const patch = c.req.valid('json');
+    await checkWebhookUrl(patch.webhookUrl);
+    const tenant = await deps.tenants.update(c.req.valid('param').id, patch);
     return c.json({ success: true as const, data: view(tenant) }, 200);
   });
 
