@@ -32,7 +32,13 @@ const SENDERS = 10;
 const MESSAGES_PER_SENDER = 30;
 
 if (process.argv[2] === '--host') await hostChild();
-else await main(process.argv.slice(2).map(Number).filter((n) => n > 0));
+else
+  await main(
+    process.argv
+      .slice(2)
+      .map(Number)
+      .filter((n) => n > 0),
+  );
 
 /** Child: a socket host; reports its RSS before sessions and, when asked, after they are idle. */
 async function hostChild() {
@@ -71,7 +77,9 @@ async function main(sizes: number[]) {
       `${String(m.n).padStart(6)} | ${fmt(m.hostKb).padStart(8)} KB | ${fmt(m.bareKb).padStart(9)} KB | ${(m.hostKb / m.bareKb).toFixed(2).padStart(11)}`,
     );
   }
-  console.log(`\nSends, ${SENDERS} tenants × ${MESSAGES_PER_SENDER} messages, until the phone decrypted each`);
+  console.log(
+    `\nSends, ${SENDERS} tenants × ${MESSAGES_PER_SENDER} messages, until the phone decrypted each`,
+  );
   console.log(`  gateway (API → SQS → host → simulator): ${fmt(sends.gateway, 1)} msg/s`);
   console.log(`  bare Baileys sendMessage loops:          ${fmt(sends.bare, 1)} msg/s`);
   console.log(`  ratio gateway / bare:                    ${(sends.gateway / sends.bare).toFixed(3)}`);
@@ -83,14 +91,20 @@ function bareIdleRssPerSocket(n: number): Promise<number> {
     execArgv: process.execArgv,
     stdio: 'inherit',
   });
-  return new Promise((resolve) => child.once('message', (m) => resolve((m as { rssPerSocketKb: number }).rssPerSocketKb)));
+  return new Promise((resolve) =>
+    child.once('message', (m) => resolve((m as { rssPerSocketKb: number }).rssPerSocketKb)),
+  );
 }
 
 /** N tenants pre-linked into DynamoDB, resumed by a socket host in a child process. */
 async function hostIdleRssPerSession(sim: Simulator, n: number): Promise<number> {
   const stack = await startBenchStack(simulatorEnv(sim));
   const devices = await seedLinkedTenants(stack.config, sim, n, 'idle');
-  const child = fork(self, ['--host'], { execArgv: process.execArgv, env: envOf(stack.config, sim), stdio: 'inherit' });
+  const child = fork(self, ['--host'], {
+    execArgv: process.execArgv,
+    env: envOf(stack.config, sim),
+    stdio: 'inherit',
+  });
   const { baseline } = await nextMessage<{ baseline: number }>(child);
   await waitFor(() => devices.every((d) => sim.openConnectionCount(d.number) === 1), 300_000);
   child.send('measure');
@@ -104,13 +118,24 @@ async function hostIdleRssPerSession(sim: Simulator, n: number): Promise<number>
 async function sendThroughput(sim: Simulator): Promise<{ gateway: number; bare: number }> {
   const total = SENDERS * MESSAGES_PER_SENDER;
   // Gateway: the API in this process, a socket host in a child, tenants linked in DynamoDB.
-  const stack = await startBenchStack({ ...simulatorEnv(sim), SEND_MIN_INTERVAL_MS: '0', RATE_LIMIT_MAX_REQUESTS: '1000000' });
+  const stack = await startBenchStack({
+    ...simulatorEnv(sim),
+    SEND_MIN_INTERVAL_MS: '0',
+    RATE_LIMIT_MAX_REQUESTS: '1000000',
+  });
   const contact = sim.createPhone({ autoDeliveryReceipts: false });
   const senders = await seedLinkedTenants(stack.config, sim, SENDERS, 'send');
-  const child = fork(self, ['--host'], { execArgv: process.execArgv, env: envOf(stack.config, sim), stdio: 'inherit' });
+  const child = fork(self, ['--host'], {
+    execArgv: process.execArgv,
+    env: envOf(stack.config, sim),
+    stdio: 'inherit',
+  });
   await nextMessage(child);
   await waitFor(() => senders.every((d) => sim.openConnectionCount(d.number) === 1), 120_000);
-  const api = await startApiServer({ config: stack.config, log: createLogger({ service: 'bench', level: 'silent' }) });
+  const api = await startApiServer({
+    config: stack.config,
+    log: createLogger({ service: 'bench', level: 'silent' }),
+  });
   const keys = await Promise.all(senders.map((s) => s.apiKey));
   const gatewayStart = performance.now();
   const gatewayDone = receivedAll(sim, contact, total);
@@ -143,7 +168,8 @@ async function sendThroughput(sim: Simulator): Promise<{ gateway: number; bare: 
   const bareDone = receivedAll(sim, bareContact, total);
   await Promise.all(
     clients.map(async (c) => {
-      for (let i = 0; i < MESSAGES_PER_SENDER; i++) await c.sock.sendMessage(bareContact.jid, { text: `bare ${i}` });
+      for (let i = 0; i < MESSAGES_PER_SENDER; i++)
+        await c.sock.sendMessage(bareContact.jid, { text: `bare ${i}` });
     }),
   );
   await bareDone;
@@ -160,7 +186,12 @@ interface SeededTenant {
 }
 
 /** Writes what a QR link leaves behind (creds, pre-keys, a connected session row) for n tenants. */
-async function seedLinkedTenants(config: Config, sim: Simulator, n: number, label: string): Promise<SeededTenant[]> {
+async function seedLinkedTenants(
+  config: Config,
+  sim: Simulator,
+  n: number,
+  label: string,
+): Promise<SeededTenant[]> {
   const { dynamo, s3 } = createAwsClients(config);
   const authTable = tableName(config, 'authState');
   const repo = createAuthStateRepository({ dynamo, s3, tableName: authTable, bucketName: config.bucketName });
@@ -185,10 +216,9 @@ async function seedLinkedTenants(config: Config, sim: Simulator, n: number, labe
   return out;
 }
 
-const simulatorEnv = (sim: Simulator) => ({
-  WA_WEB_SOCKET_URL: sim.url,
-  WA_SIMULATOR_ROOT_KEY: sim.rootPublicKey.toString('base64'),
-});
+function simulatorEnv(sim: Simulator) {
+  return { WA_WEB_SOCKET_URL: sim.url, WA_SIMULATOR_ROOT_KEY: sim.rootPublicKey.toString('base64') };
+}
 
 function envOf(config: Config, sim: Simulator): NodeJS.ProcessEnv {
   return {

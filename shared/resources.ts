@@ -130,7 +130,8 @@ export const commandQueue = (shard: number): QueueDefinition => ({
 export const webhookQueue: QueueDefinition = {
   name: 'webhook-events',
   fifo: false,
-  visibilityTimeoutSeconds: 60,
+  // Six times the dispatcher Lambda's 30 s timeout, as AWS advises for SQS event sources.
+  visibilityTimeoutSeconds: 180,
   maxReceiveCount: 10,
   retentionSeconds: 14 * 24 * 3600,
 };

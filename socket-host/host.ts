@@ -140,6 +140,7 @@ export async function startSocketHost(options: SocketHostOptions): Promise<Socke
     events,
     sessions: sessionStore,
     maxReceiveCount: commandQueue(0).maxReceiveCount,
+    metrics,
     log,
   });
 

@@ -4,6 +4,7 @@ import type { Command, CommandOf } from '../../shared/commands.js';
 import { standardize, ValidationError } from '../../shared/errors.js';
 import type { MessageStore } from '../../shared/stores/messages.js';
 import type { SessionStore } from '../../shared/stores/sessions.js';
+import type { Metrics } from '../process/metrics.js';
 import { advanceMessage } from '../session/message-status.js';
 import { SessionNotRunningError, type TenantSession } from '../session/tenant-session.js';
 import type { CommandHandler, Outcome } from './shard-consumer.js';
@@ -27,6 +28,7 @@ export function createCommandHandler(deps: {
   events: EventPublisher;
   sessions: SessionStore;
   maxReceiveCount: number;
+  metrics: Metrics;
   log: Logger;
 }): CommandHandler {
   const { registry, log } = deps;
@@ -72,6 +74,7 @@ export function createCommandHandler(deps: {
         const reason = { code: error.code, message: error.message };
         await advanceMessage(deps, tenantId, payload.messageId, 'failed', reason);
         await deps.sessions.incrementCounter(tenantId, 'failedCount');
+        deps.metrics.count('MessagesFailed');
         log.warn({ tenantId, messageId: payload.messageId, code: error.code }, 'send failed');
         return done;
       }

@@ -104,8 +104,6 @@ export function statusOfReceipt(status: number | null | undefined) {
       return 'read' as const;
     case proto.WebMessageInfo.Status.ERROR:
       return 'failed' as const;
-    case null:
-    case undefined:
     default:
       return undefined;
   }

@@ -58,7 +58,6 @@ export function decide(ctx: CloseContext, backoff: BackoffSettings): Decision {
     case DisconnectReason.forbidden:
     case DisconnectReason.multideviceMismatch:
       return { action: 'failed', reason };
-    case undefined:
     default: {
       if (ctx.attempts >= backoff.maxAttempts)
         return { action: 'failed', reason: `${reason}_retries_exhausted` };

@@ -413,6 +413,7 @@ export class TenantSession {
         });
         return this.end();
       case 'failed':
+        this.deps.metrics.count('SessionsFailed');
         await this.setStatus('failed', { lastDisconnect, connectedAt: null, reason: decision.reason });
         return this.end();
       case 'stop':

@@ -17,7 +17,7 @@ export function uniqueTenantId(label = 't'): string {
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
 export async function eventually<T>(
   probe: () => Promise<T | undefined> | T | undefined,
-  { timeoutMs = 10_000, intervalMs = 50, message = 'condition' } = {},
+  { timeoutMs = 20_000, intervalMs = 50, message = 'condition' } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

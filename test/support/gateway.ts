@@ -76,7 +76,7 @@ export async function linkByQr(client: ApiClient, tenantId: string, phone: Phone
 }
 
 /** Polls GET /sessions/{id}/status until the status is `status`; returns the session view. */
-export function waitForStatus(client: ApiClient, tenantId: string, status: string, timeoutMs = 10_000) {
+export function waitForStatus(client: ApiClient, tenantId: string, status: string, timeoutMs = 30_000) {
   return eventually(
     async () => {
       const res = await client.get(`/sessions/${tenantId}/status`);

@@ -13,7 +13,10 @@ const commandsOf = async (tenantId: string) => {
     sqs,
     commandQueueName(api.config, shardOf(tenantId, api.config.shardCount)),
   );
-  return messages.map((m) => ({ ...m, command: commandSchema.parse(JSON.parse(m.body)) }));
+  // Tenants share shard queues: keep only this tenant's commands.
+  return messages
+    .map((m) => ({ ...m, command: commandSchema.parse(JSON.parse(m.body)) }))
+    .filter((m) => m.command.tenantId === tenantId);
 };
 
 beforeAll(async () => {

@@ -43,7 +43,7 @@ describe('a tenant session through the API, the socket host and the simulator', 
     const res = await client.post('/send', { phone: contact.number, message: 'hello from the API' });
     expect(res.status).toBe(202);
     const messageId = res.body.data.messageId as string;
-    const received = await contact.waitForMessage((m) => m.id === messageId);
+    const received = await contact.waitForMessage((m) => m.id === messageId, 30_000);
     expect(received.text).toBe('hello from the API');
     const statusOf = async () => (await client.get(`/messages/${messageId}`)).body.data.status as string;
     await eventually(async () => ((await statusOf()) === 'sent' ? true : undefined));

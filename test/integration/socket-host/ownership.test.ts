@@ -47,7 +47,7 @@ describe('session ownership across socket hosts', () => {
     for (const { client, tenantId, phone } of tenants) {
       const sent = await client.post('/send', { phone: contact.number, message: `${round} to contact` });
       expect(sent.status).toBe(202);
-      const got = await contact.waitForMessage((m) => m.id === sent.body.data.messageId, 15_000);
+      const got = await contact.waitForMessage((m) => m.id === sent.body.data.messageId, 30_000);
       expect(got.text).toBe(`${round} to contact`);
       const id = await contact.sendText(phone.jid, `${round} from contact`);
       const stored = await eventually(async () => {
@@ -111,7 +111,7 @@ describe('session ownership across socket hosts', () => {
       await eventually(
         async () => ((await client.get(`/messages/${offline}`)).status === 200 ? true : undefined),
         {
-          timeoutMs: 15_000,
+          timeoutMs: 30_000,
           message: 'the offline message',
         },
       );
