@@ -1,0 +1,3 @@
+import { buildWafleetApp } from './wafleet-app.js';
+
+buildWafleetApp();
