@@ -20,7 +20,7 @@ import { createCommandHandler, type SessionRegistry } from './commands/handlers.
 import { type ShardConsumer, startShardConsumer } from './commands/shard-consumer.js';
 import { createLeaseManager, leaseKeyOf } from './leases/lease-manager.js';
 import { startHealthServer } from './process/health-server.js';
-import { createMetrics } from './process/metrics.js';
+import { createMetrics } from '../shared/metrics.js';
 import { TenantSession } from './session/tenant-session.js';
 import { whatsappEndpointOptions } from './whatsapp/socket-options.js';
 

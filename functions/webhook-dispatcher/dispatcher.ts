@@ -1,5 +1,6 @@
 import { type WebhookEvent, webhookEventSchema } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
+import type { Metrics } from '../../shared/metrics.js';
 import type { Lookup, TargetPolicy } from '../../shared/net/target-guard.js';
 import type { TenantStore } from '../../shared/stores/tenants.js';
 import type { WebhookAttemptStore } from '../../shared/stores/webhook-attempts.js';
@@ -30,6 +31,8 @@ export interface DispatcherDeps {
   maxInFlightWaitMs: number;
   lookup?: Lookup;
   fetch?: typeof fetch;
+  /** WebhookDeliveries and WebhookFailures, for the dashboard and alarms. */
+  metrics?: Metrics;
 }
 
 /** A claimed attempt is held this long past the request timeout before another worker may take it. */
@@ -123,6 +126,7 @@ async function recordOutcome(
 ): Promise<DispatchResult> {
   const { tenantId, id: eventId } = event;
   const last = { statusCode: result.statusCode, error: result.error };
+  if (!result.delivered) deps.metrics?.count('WebhookFailures');
 
   if (result.delivered) {
     await deps.events.recordOutcome(tenantId, eventId, {
@@ -130,6 +134,7 @@ async function recordOutcome(
       statusCode: result.statusCode,
     });
     log.info({ attempt, statusCode: result.statusCode, latencyMs: result.latencyMs }, 'webhook delivered');
+    deps.metrics?.count('WebhookDeliveries');
     return { outcome: 'delivered', ack: true, attempt };
   }
 

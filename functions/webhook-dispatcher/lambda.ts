@@ -3,6 +3,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createAwsClients } from '../../shared/aws/clients.js';
 import { loadConfig } from '../../shared/config.js';
 import { createLogger } from '../../shared/logger.js';
+import { createMetrics } from '../../shared/metrics.js';
 import { buildDispatcherDeps } from './deps.js';
 import { type DispatcherDeps, dispatchWebhook, sweepParked } from './dispatcher.js';
 
@@ -22,8 +23,14 @@ export function createHandler(deps: DispatcherDeps) {
     });
     if (!result.ack) throw new RetryLaterError(`retry of ${sqsRecord.messageId} scheduled`);
   };
-  return (event: SQSEvent): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, record, processor) as Promise<SQSBatchResponse>;
+  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    try {
+      return (await processPartialResponse(event, record, processor)) as SQSBatchResponse;
+    } finally {
+      // One EMF document per invocation: Lambda may freeze before a timer would flush.
+      deps.metrics?.flush();
+    }
+  };
 }
 
 let deps: DispatcherDeps | undefined;
@@ -34,6 +41,10 @@ const defaultDeps = () => {
       config,
       clients: createAwsClients(config),
       log: createLogger({ service: 'webhook-dispatcher', level: config.logLevel }),
+    });
+    deps.metrics = createMetrics({
+      service: 'webhook-dispatcher',
+      host: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local',
     });
   }
   return deps;

@@ -4,7 +4,7 @@ import type { Command, CommandOf } from '../../shared/commands.js';
 import { standardize, ValidationError } from '../../shared/errors.js';
 import type { MessageStore } from '../../shared/stores/messages.js';
 import type { SessionStore } from '../../shared/stores/sessions.js';
-import type { Metrics } from '../process/metrics.js';
+import type { Metrics } from '../../shared/metrics.js';
 import { advanceMessage } from '../session/message-status.js';
 import { SessionNotRunningError, type TenantSession } from '../session/tenant-session.js';
 import type { CommandHandler, Outcome } from './shard-consumer.js';

@@ -25,7 +25,7 @@ import type { AuthStateRepository } from '../auth-state/dynamo-auth-state.js';
 import { type Fence, FenceLostError } from '../auth-state/fence.js';
 import type { SnapshotStore } from '../auth-state/snapshots.js';
 import { fetchMedia } from '../media/fetch-media.js';
-import type { Metrics } from '../process/metrics.js';
+import type { Metrics } from '../../shared/metrics.js';
 import { describeInbound, statusOfReceipt } from './inbound.js';
 import { advanceMessage, type OutboundStatus } from './message-status.js';
 import { decide } from './reconnect-policy.js';

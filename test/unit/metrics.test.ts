@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMetrics, METRICS_NAMESPACE } from '../../socket-host/process/metrics.js';
+import { createMetrics, METRICS_NAMESPACE } from '../../shared/metrics.js';
 
 describe('Embedded Metric Format', () => {
   it('sums counters, keeps the last gauge and lists timings in one document per flush', () => {
