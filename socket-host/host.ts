@@ -7,6 +7,7 @@ import { createEventPublisher } from '../shared/aws/event-publisher.js';
 import type { Config } from '../shared/config.js';
 import type { SessionState } from '../shared/domain.js';
 import { createLogger, type Logger } from '../shared/logger.js';
+import { createMetrics } from '../shared/metrics.js';
 import type { TargetPolicy } from '../shared/net/target-guard.js';
 import { commandQueue } from '../shared/resources.js';
 import { shardOf } from '../shared/shard.js';
@@ -20,7 +21,7 @@ import { createCommandHandler, type SessionRegistry } from './commands/handlers.
 import { type ShardConsumer, startShardConsumer } from './commands/shard-consumer.js';
 import { createLeaseManager, leaseKeyOf } from './leases/lease-manager.js';
 import { startHealthServer } from './process/health-server.js';
-import { createMetrics } from '../shared/metrics.js';
+import { routeLibsignalConsole } from './process/quiet-libsignal.js';
 import { TenantSession } from './session/tenant-session.js';
 import { whatsappEndpointOptions } from './whatsapp/socket-options.js';
 
