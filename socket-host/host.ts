@@ -53,6 +53,8 @@ export interface SocketHost {
   stop(options?: { release?: boolean }): Promise<void>;
 }
 
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
 /** Statuses a session is resumed from when its shard is taken: it was live and nobody stopped it. */
 const RESUMABLE: ReadonlySet<SessionState> = new Set([
   'starting',
@@ -64,6 +66,8 @@ const RESUMABLE: ReadonlySet<SessionState> = new Set([
 ]);
 /** Reconnect a taken shard's tenants a few at a time, so a takeover is not a login storm. */
 const RESUME_CONCURRENCY = 10;
+/** Pairing-code requests leave one host at most this often. */
+const PAIRING_CODE_GAP_MS = 1_000;
 
 export async function startSocketHost(options: SocketHostOptions): Promise<SocketHost> {
   const { config } = options;
@@ -71,6 +75,7 @@ export async function startSocketHost(options: SocketHostOptions): Promise<Socke
   const log = (options.log ?? createLogger({ service: 'socket-host', level: config.logLevel })).child({
     hostId,
   });
+  routeLibsignalConsole(log);
   const clients = options.clients ?? createAwsClients(config);
   const storeDeps = { dynamo: clients.dynamo, config };
   const sessionStore = createSessionStore(storeDeps);
@@ -97,6 +102,14 @@ export async function startSocketHost(options: SocketHostOptions): Promise<Socke
     allowPrivate: config.webhooks.allowPrivateTargets,
   };
 
+  // WhatsApp refuses pairing-code requests (`rate-overlimit`) from an address that asks too often.
+  let pairingSlot = Promise.resolve();
+  const pacePairingCode = () => {
+    const mine = pairingSlot;
+    pairingSlot = mine.then(() => sleep(PAIRING_CODE_GAP_MS));
+    return mine;
+  };
+
   const sessions = new Map<string, TenantSession>();
   const consumers = new Map<number, ShardConsumer>();
   let leases: ReturnType<typeof createLeaseManager> | undefined;
@@ -120,6 +133,7 @@ export async function startSocketHost(options: SocketHostOptions): Promise<Socke
             metrics,
             mediaPolicy,
             socketOptions,
+            pacePairingCode,
             acquireFence: (id) =>
               acquireFence(clients.dynamo, fenceTables, {
                 tenantId: id,
@@ -144,8 +158,6 @@ export async function startSocketHost(options: SocketHostOptions): Promise<Socke
     metrics,
     log,
   });
-
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   async function resumeShard(shard: number) {
     const rows = (await sessionStore.listByShard(shard)).filter(

@@ -17,7 +17,10 @@ export interface AwsClients {
  */
 export function createAwsClients(config: Pick<Config, 'region' | 'endpoints'>): AwsClients {
   const { region, endpoints } = config;
-  const raw = new DynamoDBClient({ region, endpoint: endpoints.dynamodb, maxAttempts: 4 });
+  // A socket host resuming hundreds of sessions reads and writes auth state in parallel; the SDK's
+  // default of 50 sockets queues those calls behind each other.
+  const requestHandler = { httpAgent: { maxSockets: 256 }, httpsAgent: { maxSockets: 256 } };
+  const raw = new DynamoDBClient({ region, endpoint: endpoints.dynamodb, maxAttempts: 4, requestHandler });
   return {
     dynamo: DynamoDBDocumentClient.from(raw, {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },

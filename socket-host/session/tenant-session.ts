@@ -43,6 +43,8 @@ export interface TenantSessionDeps {
   s3: S3Client;
   metrics: Metrics;
   mediaPolicy: TargetPolicy;
+  /** Resolves when this host may ask WhatsApp for another pairing code (DESIGN §12: `rate-overlimit`). */
+  pacePairingCode(): Promise<void>;
   /** Raises the tenant's fence generation under this host's shard lease. */
   acquireFence(tenantId: string): Promise<Fence>;
   /** Extra Baileys options (the simulator's URL in demo mode and tests). */
@@ -148,6 +150,7 @@ export class TenantSession {
     }
     this.pairingRequested = true;
     this.link = { method: 'pairing-code', phoneNumber };
+    await this.deps.pacePairingCode();
     const code = await sock.requestPairingCode(phoneNumber);
     const expiresAt = new Date(Date.now() + this.deps.config.pairingCodeTtlMs).toISOString();
     const written = await this.deps.sessions.setPairingCode(this.tenantId, {
