@@ -106,7 +106,7 @@ async function hostIdleRssPerSession(sim: Simulator, n: number): Promise<number>
     stdio: 'inherit',
   });
   const { baseline } = await nextMessage<{ baseline: number }>(child);
-  await waitFor(() => devices.every((d) => sim.openConnectionCount(d.number) === 1), 300_000);
+  await waitFor(() => devices.every((d) => sim.openConnectionCount(d.number) === 1), 120_000);
   child.send('measure');
   const { rss } = await nextMessage<{ rss: number }>(child);
   child.disconnect();
@@ -154,6 +154,7 @@ async function sendThroughput(sim: Simulator): Promise<{ gateway: number; bare: 
   await gatewayDone;
   const gateway = total / ((performance.now() - gatewayStart) / 1000);
   child.disconnect();
+  await new Promise((r) => child.once('exit', r));
   await api.close();
   await stack.stop();
 
@@ -224,7 +225,7 @@ function envOf(config: Config, sim: Simulator): NodeJS.ProcessEnv {
   return {
     ...process.env,
     WAFLEET_ENV: 'local',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
     SHARD_COUNT: String(config.shardCount),
     RESOURCE_PREFIX: config.resourcePrefix,
     BUCKET_NAME: config.bucketName,

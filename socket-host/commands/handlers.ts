@@ -68,7 +68,10 @@ export function createCommandHandler(deps: {
         const permanent =
           thrown instanceof SessionNotRunningError || thrown instanceof ValidationError || !error.isRetryable;
         if (!permanent && receiveCount < deps.maxReceiveCount - 1) {
-          log.warn({ tenantId, messageId: payload.messageId, code: error.code }, 'send will be retried');
+          log.warn(
+            { tenantId, messageId: payload.messageId, code: error.code, err: thrown },
+            'send will be retried',
+          );
           return { kind: 'retry', afterSeconds: Math.min(2 ** receiveCount, 30) };
         }
         const reason = { code: error.code, message: error.message };
