@@ -22,7 +22,7 @@ import { type ShardConsumer, startShardConsumer } from './commands/shard-consume
 import { createLeaseManager, leaseKeyOf } from './leases/lease-manager.js';
 import { startHealthServer } from './process/health-server.js';
 import { routeLibsignalConsole } from './process/quiet-libsignal.js';
-import { TenantSession } from './session/tenant-session.js';
+import { RESUMABLE_STATES, TenantSession } from './session/tenant-session.js';
 import { whatsappEndpointOptions } from './whatsapp/socket-options.js';
 
 /**
@@ -55,15 +55,6 @@ export interface SocketHost {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Statuses a session is resumed from when its shard is taken: it was live and nobody stopped it. */
-const RESUMABLE: ReadonlySet<SessionState> = new Set([
-  'starting',
-  'qr',
-  'pairing',
-  'connecting',
-  'connected',
-  'reconnecting',
-]);
 /** Reconnect a taken shard's tenants a few at a time, so a takeover is not a login storm. */
 const RESUME_CONCURRENCY = 10;
 /** Pairing-code requests leave one host at most this often. */
@@ -161,7 +152,7 @@ export async function startSocketHost(options: SocketHostOptions): Promise<Socke
 
   async function resumeShard(shard: number) {
     const rows = (await sessionStore.listByShard(shard)).filter(
-      (row) => row.desired === 'running' && RESUMABLE.has(row.status),
+      (row) => row.desired === 'running' && RESUMABLE_STATES.has(row.status),
     );
     log.info({ shard, sessions: rows.length }, 'resuming shard sessions');
     let next = 0;

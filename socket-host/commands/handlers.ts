@@ -6,7 +6,7 @@ import type { Metrics } from '../../shared/metrics.js';
 import type { MessageStore } from '../../shared/stores/messages.js';
 import type { SessionStore } from '../../shared/stores/sessions.js';
 import { advanceMessage } from '../session/message-status.js';
-import { SessionNotRunningError, type TenantSession } from '../session/tenant-session.js';
+import { RESUMABLE_STATES, SessionNotRunningError, type TenantSession } from '../session/tenant-session.js';
 import type { CommandHandler, Outcome } from './shard-consumer.js';
 
 export interface SessionRegistry {
@@ -33,6 +33,22 @@ export function createCommandHandler(deps: {
 }): CommandHandler {
   const { registry, log } = deps;
 
+  /**
+   * The tenant's session in this host. Right after a restart or takeover a live tenant may not be
+   * resumed yet: its first command starts it rather than failing.
+   */
+  async function liveSession(tenantId: string): Promise<TenantSession> {
+    const session = registry.existing(tenantId);
+    if (session?.isActive) return session;
+    const row = await deps.sessions.find(tenantId);
+    if (row?.desired !== 'running' || !RESUMABLE_STATES.has(row.status)) {
+      throw new SessionNotRunningError({ message: `Session is ${row?.status ?? 'stopped'}` });
+    }
+    const resumed = registry.session(tenantId);
+    await resumed.start({ method: row.method ?? 'qr', phoneNumber: row.phoneNumber });
+    return resumed;
+  }
+
   const handlers: {
     [T in Command['type']]: (command: CommandOf<T>, receiveCount: number) => Promise<Outcome>;
   } = {
@@ -56,9 +72,8 @@ export function createCommandHandler(deps: {
       const existing = await deps.messages.find(tenantId, payload.messageId);
       // A redelivered command whose send already happened: the same WhatsApp message, not a second.
       if (existing && existing.status !== 'queued') return done;
-      const session = registry.existing(tenantId);
       try {
-        if (!session) throw new SessionNotRunningError({ message: 'Session is not running' });
+        const session = await liveSession(tenantId);
         await session.send(payload.messageId, payload.to, payload.content);
         await session.advance(payload.messageId, 'sent');
         await deps.sessions.incrementCounter(tenantId, 'sentCount');

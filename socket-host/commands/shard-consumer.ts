@@ -27,6 +27,8 @@ export interface ShardConsumer {
 
 const HEARTBEAT_MS = 20_000;
 const HEARTBEAT_VISIBILITY_S = 60;
+/** Tenants of one shard whose commands run at once. */
+const MAX_GROUPS_IN_FLIGHT = 50;
 
 export function startShardConsumer(deps: {
   sqs: SQSClient;
@@ -92,10 +94,22 @@ export function startShardConsumer(deps: {
     }
   }
 
+  // Tenants run in parallel and the next receive does not wait for the slowest of them: FIFO
+  // withholds a tenant's later commands while one of its commands is in flight.
+  const inFlight = new Set<Promise<void>>();
+  const track = (work: Promise<void>) => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  };
+
   const loop = (async () => {
     while (running) {
       if (paused) {
         await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      if (inFlight.size >= MAX_GROUPS_IN_FLIGHT) {
+        await Promise.race(inFlight);
         continue;
       }
       let messages: Message[] = [];
@@ -121,12 +135,11 @@ export function startShardConsumer(deps: {
         const group = message.Attributes?.MessageGroupId ?? message.MessageId ?? '';
         groups.set(group, [...(groups.get(group) ?? []), message]);
       }
-      await Promise.all(
-        [...groups.values()].map((group) =>
-          runGroup(group).catch((error) => log.error({ err: error }, 'command group failed')),
-        ),
-      );
+      for (const group of groups.values()) {
+        track(runGroup(group).catch((error) => log.error({ err: error }, 'command group failed')));
+      }
     }
+    await Promise.all(inFlight);
   })();
 
   return {

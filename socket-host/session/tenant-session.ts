@@ -67,6 +67,16 @@ const BOOTSTRAP_SYNCS: ReadonlySet<proto.Message.HistorySyncType | null | undefi
 /** The session is not running in this host and will not come up by waiting: a permanent failure. */
 export class SessionNotRunningError extends SessionError {}
 
+/** Statuses a session is resumed from after a restart or takeover: it was live and nobody stopped it. */
+export const RESUMABLE_STATES: ReadonlySet<SessionState> = new Set([
+  'starting',
+  'qr',
+  'pairing',
+  'connecting',
+  'connected',
+  'reconnecting',
+]);
+
 /** The states in which a session holds or is working towards a socket. */
 const ACTIVE: ReadonlySet<SessionState> = new Set([
   'starting',
