@@ -61,22 +61,18 @@ async function hostChild() {
 async function main(sizes: number[]) {
   const ns = sizes.length ? sizes : [200, 500];
   const sim = await startSimulator({ seed: 'bench-host' });
-  const memory: Array<{ n: number; hostKb: number; bareKb: number }> = [];
+  console.log('\nMemory per connected idle session (RSS delta / N, after GC), and time to resume all N');
+  console.log('     N | socket host | bare Baileys | host / bare | host resume');
   for (const n of ns) {
     const bareKb = await bareIdleRssPerSocket(n);
-    const hostKb = await hostIdleRssPerSession(sim, n);
-    memory.push({ n, hostKb, bareKb });
+    const host = await hostIdleRssPerSession(sim, n);
+    console.log(
+      `${String(n).padStart(6)} | ${fmt(host.kb).padStart(8)} KB | ${fmt(bareKb).padStart(9)} KB | ${(host.kb / bareKb).toFixed(2).padStart(11)} | ${(host.resumeMs / 1000).toFixed(1).padStart(9)} s`,
+    );
   }
   const sends = await sendThroughput(sim);
   await sim.stop();
 
-  console.log('\nMemory per connected idle session (RSS delta / N, after GC)');
-  console.log('     N | socket host | bare Baileys | host / bare');
-  for (const m of memory) {
-    console.log(
-      `${String(m.n).padStart(6)} | ${fmt(m.hostKb).padStart(8)} KB | ${fmt(m.bareKb).padStart(9)} KB | ${(m.hostKb / m.bareKb).toFixed(2).padStart(11)}`,
-    );
-  }
   console.log(
     `\nSends, ${SENDERS} tenants × ${MESSAGES_PER_SENDER} messages, until the phone decrypted each`,
   );
@@ -97,7 +93,7 @@ function bareIdleRssPerSocket(n: number): Promise<number> {
 }
 
 /** N tenants pre-linked into DynamoDB, resumed by a socket host in a child process. */
-async function hostIdleRssPerSession(sim: Simulator, n: number): Promise<number> {
+async function hostIdleRssPerSession(sim: Simulator, n: number): Promise<{ kb: number; resumeMs: number }> {
   const stack = await startBenchStack(simulatorEnv(sim));
   const devices = await seedLinkedTenants(stack.config, sim, n, 'idle');
   const child = fork(self, ['--host'], {
@@ -106,13 +102,15 @@ async function hostIdleRssPerSession(sim: Simulator, n: number): Promise<number>
     stdio: 'inherit',
   });
   const { baseline } = await nextMessage<{ baseline: number }>(child);
-  await waitFor(() => devices.every((d) => sim.openConnectionCount(d.number) === 1), 120_000);
+  const resumeStart = performance.now();
+  await waitFor(() => devices.every((d) => sim.openConnectionCount(d.number) === 1), 60_000 + n * 1_000);
+  const resumeMs = performance.now() - resumeStart;
   child.send('measure');
   const { rss } = await nextMessage<{ rss: number }>(child);
   child.disconnect();
   await new Promise((r) => child.once('exit', r));
   await stack.stop();
-  return (rss - baseline) / 1024 / n;
+  return { kb: (rss - baseline) / 1024 / n, resumeMs };
 }
 
 async function sendThroughput(sim: Simulator): Promise<{ gateway: number; bare: number }> {
