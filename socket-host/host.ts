@@ -103,6 +103,7 @@ export async function startSocketHost(options: SocketHostOptions): Promise<Socke
 
   const sessions = new Map<string, TenantSession>();
   const consumers = new Map<number, ShardConsumer>();
+  const draining = new Set<Promise<void>>();
   let leases: ReturnType<typeof createLeaseManager> | undefined;
   let stopping = false;
 
@@ -203,6 +204,7 @@ export async function startSocketHost(options: SocketHostOptions): Promise<Socke
         const consumer = consumers.get(shard);
         consumers.delete(shard);
         // Stop taking commands first, then close the sockets (no logout: the next owner reconnects).
+        if (consumer) draining.add(consumer.drained);
         await consumer?.stop();
         const closing: Promise<void>[] = [];
         for (const [tenantId, session] of sessions) {
@@ -254,6 +256,8 @@ export async function startSocketHost(options: SocketHostOptions): Promise<Socke
       clearInterval(gaugeTimer);
       // Losing every lease stops each shard's consumer and closes its sockets without logout.
       await leases?.stop({ release });
+      // A clean stop lets the last long polls return, so no command is left hidden in flight.
+      if (release) await Promise.all(draining);
       metrics.stop();
       await health?.close();
       log.info({ released: release }, 'socket host stopped');

@@ -22,7 +22,14 @@ export type CommandHandler = (command: Command, context: { receiveCount: number 
 export interface ShardConsumer {
   pause(): void;
   resume(): void;
+  /** Takes no new commands and resolves when the running ones are done. */
   stop(): Promise<void>;
+  /**
+   * Resolves when the last long poll has returned. An aborted poll can still take messages on the
+   * server side and hide them for a visibility timeout, so polls are left to finish and whatever
+   * they bring after stop() is handed back.
+   */
+  drained: Promise<void>;
 }
 
 const HEARTBEAT_MS = 20_000;
@@ -40,7 +47,6 @@ export function startShardConsumer(deps: {
 }): ShardConsumer {
   const { sqs, queueUrl: QueueUrl, handle, shard } = deps;
   const log = deps.log.child({ shard });
-  const abort = new AbortController();
   let paused = false;
   let running = true;
 
@@ -121,7 +127,6 @@ export function startShardConsumer(deps: {
             WaitTimeSeconds: deps.waitTimeSeconds ?? 20,
             MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
           }),
-          { abortSignal: abort.signal },
         );
         messages = result.Messages ?? [];
       } catch (error) {
@@ -129,6 +134,11 @@ export function startShardConsumer(deps: {
         log.warn({ err: error }, 'receive failed');
         await new Promise((r) => setTimeout(r, 1000));
         continue;
+      }
+      if (!running) {
+        // Received after stop: hand them straight back for the shard's next owner.
+        await Promise.all(messages.map((m) => changeVisibility(m, 0)));
+        break;
       }
       const groups = new Map<string, Message[]>();
       for (const message of messages) {
@@ -139,7 +149,6 @@ export function startShardConsumer(deps: {
         track(runGroup(group).catch((error) => log.error({ err: error }, 'command group failed')));
       }
     }
-    await Promise.all(inFlight);
   })();
 
   return {
@@ -151,8 +160,8 @@ export function startShardConsumer(deps: {
     },
     async stop() {
       running = false;
-      abort.abort();
-      await loop;
+      await Promise.all(inFlight);
     },
+    drained: loop,
   };
 }

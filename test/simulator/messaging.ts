@@ -25,7 +25,7 @@ export async function onClientMessage(hub: Hub, conn: SimConnection, node: Binar
   if (direct) deliveries.push({ jid: to, enc: direct });
   for (const { jid, enc } of deliveries) {
     const recipient = hub.resolveJid(jid);
-    if (!recipient || recipient.device !== 0 || !(enc.content instanceof Uint8Array)) continue;
+    if (recipient?.device !== 0 || !(enc.content instanceof Uint8Array)) continue;
     const type = enc.attrs.type as EncType;
     try {
       const plaintext = await recipient.phone.decryptFrom(sender, type, Buffer.from(enc.content));

@@ -149,4 +149,20 @@ describe('session ownership across socket hosts', () => {
       acquireFence(dynamo, tables, { tenantId, owner: 'intruder', leaseKey }),
     ).rejects.toBeInstanceOf(FenceLostError);
   });
+
+  it('a send queued while no host runs is delivered after the restart, not failed', async () => {
+    await Promise.all(gw.hosts.map((h) => h.stop()));
+    gw.hosts.length = 0;
+    const { client } = tenants[1] as LinkedTenant;
+    const res = await client.post('/send', { phone: contact.number, message: 'queued while down' });
+    expect(res.status).toBe(202);
+    await gw.startHost('own-after-queue');
+    const got = await contact.waitForMessage((m) => m.id === res.body.data.messageId, 30_000);
+    expect(got.text).toBe('queued while down');
+    const status = await eventually(async () => {
+      const row = (await client.get(`/messages/${res.body.data.messageId}`)).body.data;
+      return row.status === 'queued' ? undefined : row.status;
+    });
+    expect(['sent', 'delivered', 'read']).toContain(status);
+  }, 60_000);
 });
