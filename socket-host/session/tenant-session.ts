@@ -103,6 +103,8 @@ export class TenantSession {
   private firstConnectAfterPairing = false;
   private suspectLogoutRetried = false;
   private closing = false;
+  /** Closed because another host took the tenant (lease or fence lost). */
+  private handedOver = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private lastSendAt = 0;
   private sendChain: Promise<unknown> = Promise.resolve();
@@ -143,6 +145,7 @@ export class TenantSession {
     }
     this.link = link;
     this.closing = false;
+    this.handedOver = false;
     this.attempts = 0;
     this.qrAttempts = 0;
     this.pairingRequested = false;
@@ -210,6 +213,7 @@ export class TenantSession {
   /** Closes the socket without logging out and without writing: the shard now belongs elsewhere. */
   async closeQuietly(reason: string): Promise<void> {
     this.closing = true;
+    this.handedOver = true;
     clearTimeout(this.reconnectTimer);
     const sock = this.sock;
     this.sock = undefined;
@@ -252,6 +256,10 @@ export class TenantSession {
   async waitUntilConnected(timeoutMs: number): Promise<Socket> {
     const deadline = Date.now() + timeoutMs;
     while (!(this.status === 'connected' && this.sock)) {
+      if (this.handedOver) {
+        // Another host owns the tenant now: the command is retried there, not failed here.
+        throw new SessionError({ message: 'Session moved to another socket host', retryAfter: 2 });
+      }
       if (!this.isActive) throw new SessionNotRunningError({ message: `Session is ${this.status}` });
       const left = deadline - Date.now();
       if (left <= 0) throw new TimeoutError({ message: 'Session did not connect in time', retryAfter: 5 });
