@@ -75,7 +75,7 @@ describe('session ownership across socket hosts', () => {
     expect([...(a?.heldShards() ?? []), ...b.heldShards()].sort()).toEqual([0, 1, 2, 3]);
     await allConnectedOnce();
     await exchange('balanced');
-  });
+  }, 60_000);
 
   it('a host that dies without releasing its leases is replaced within the lease time', async () => {
     const [a, b] = gw.hosts;
@@ -94,7 +94,7 @@ describe('session ownership across socket hosts', () => {
     );
     await allConnectedOnce();
     await exchange('after takeover');
-  });
+  }, 60_000);
 
   it('restarting the socket host three times reconnects without a QR and loses no message', async () => {
     for (let round = 1; round <= 3; round++) {
@@ -122,7 +122,7 @@ describe('session ownership across socket hosts', () => {
       expect(session.status).toBe('connected');
       expect(session.qr ?? null).toBeNull();
     }
-  });
+  }, 120_000);
 
   it('a former owner holding an old epoch cannot write auth state', async () => {
     const { tenantId } = tenants[0] as LinkedTenant;
