@@ -311,8 +311,16 @@ export class TenantSession {
       if (current()) this.onConnectionUpdate(sock, update).catch((error) => this.onWriteFailure(error));
     });
     sock.ev.on('messages.upsert', ({ messages, type }) => {
-      if (current() && type === 'notify') {
-        for (const message of messages) this.onInbound(sock, message).catch((e) => this.onHandlerError(e));
+      if (!current()) return;
+      for (const message of messages) {
+        if (message.key.fromMe) {
+          // Baileys folds receipts that arrive within ~100 ms of a send into the upsert of the sent
+          // message itself, with no messages.update: read the status from there too.
+          const { key, status } = message;
+          this.onReceipt({ key, update: { status } }).catch((e) => this.onHandlerError(e));
+        } else if (type === 'notify') {
+          this.onInbound(sock, message).catch((e) => this.onHandlerError(e));
+        }
       }
     });
     sock.ev.on('messages.update', (updates) => {

@@ -57,6 +57,18 @@ describe('a tenant session through the API, the socket host and the simulator', 
     expect(history).toEqual(['queued', 'sent', 'delivered', 'read']);
   });
 
+  it('a delivery receipt sent at once (folded by Baileys into its own upsert) still marks delivered', async () => {
+    const quick = gw.sim.createPhone(); // answers every message with a delivery receipt straight away
+    const res = await client.post('/send', { phone: quick.number, message: 'receipt right away' });
+    const messageId = res.body.data.messageId as string;
+    await quick.waitForMessage((m) => m.id === messageId, 30_000);
+    const status = await eventually(async () => {
+      const row = (await client.get(`/messages/${messageId}`)).body.data;
+      return row.status === 'delivered' ? row.status : undefined;
+    });
+    expect(status).toBe('delivered');
+  });
+
   it('receives: a phone’s text becomes a message.received event and is in history', async () => {
     const id = await contact.sendText(owner.jid, 'hello gateway');
     const stored = await eventually(async () => {
