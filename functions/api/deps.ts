@@ -10,6 +10,7 @@ import { createMessageStore, type MessageStore } from '../../shared/stores/messa
 import { createRateLimiter, type RateLimiter } from '../../shared/stores/rate-limits.js';
 import { createSessionStore, type SessionStore } from '../../shared/stores/sessions.js';
 import { createTenantStore, type TenantStore } from '../../shared/stores/tenants.js';
+import { buildWebhookApiDeps, type WebhookApiDeps } from './operations/webhooks.js';
 
 /** Everything the API's routes use, passed in so tests can build it against the local servers. */
 export interface ApiDeps {
@@ -22,6 +23,8 @@ export interface ApiDeps {
   idempotency: IdempotencyStore;
   rateLimiter: RateLimiter;
   commands: CommandQueue;
+  /** The delivery log and replay queue; built from the same clients unless a test supplies them. */
+  webhooks?: WebhookApiDeps;
   /** SHA-256 of the admin key, when one is configured. */
   adminKeyHash?: string;
   now: () => Date;
@@ -42,6 +45,7 @@ export async function buildApiDeps(config: Config, log: Logger): Promise<ApiDeps
     idempotency: createIdempotencyStore({ ...storeDeps, ttlHours: config.idempotencyTtlHours }),
     rateLimiter: createRateLimiter(storeDeps),
     commands: createCommandQueue({ sqs: clients.sqs, config }),
+    webhooks: buildWebhookApiDeps(config, undefined, clients),
     adminKeyHash: adminKey ? hashApiKey(adminKey) : undefined,
     now: () => new Date(),
     startedAt: Date.now(),

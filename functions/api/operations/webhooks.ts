@@ -1,4 +1,4 @@
-import { createAwsClients } from '../../../shared/aws/clients.js';
+import { type AwsClients, createAwsClients } from '../../../shared/aws/clients.js';
 import type { Config } from '../../../shared/config.js';
 import { NotFoundError, ValidationError } from '../../../shared/errors.js';
 import {
@@ -19,8 +19,11 @@ export interface WebhookApiDeps {
   queue: WebhookQueue;
 }
 
-export function buildWebhookApiDeps(config: Config, now?: () => Date): WebhookApiDeps {
-  const clients = createAwsClients(config);
+export function buildWebhookApiDeps(
+  config: Config,
+  now?: () => Date,
+  clients: Pick<AwsClients, 'dynamo' | 'sqs'> = createAwsClients(config),
+): WebhookApiDeps {
   const storeDeps = { dynamo: clients.dynamo, config, now };
   return {
     events: createWebhookEventStore(storeDeps),

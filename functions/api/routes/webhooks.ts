@@ -129,7 +129,7 @@ const view = (row: WebhookEventRow) => ({
 /** Delivery log and replay, tenant-scoped: another tenant's events are simply not found. */
 export function webhookRoutes(
   deps: ApiDeps,
-  webhooks: WebhookApiDeps = buildWebhookApiDeps(deps.config, deps.now),
+  webhooks: WebhookApiDeps = deps.webhooks ?? buildWebhookApiDeps(deps.config, deps.now),
 ) {
   const app = new OpenAPIHono<AppEnv>();
   documentWebhooks(app);
