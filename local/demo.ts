@@ -3,6 +3,7 @@ import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import { createTenantStore } from '../shared/stores/tenants.js';
 import type { Simulator } from '../test/simulator/index.js';
+import { eventually } from '../test/support/env.js';
 import { startWebhookReceiver } from './webhook-receiver.js';
 
 /**
@@ -51,16 +52,22 @@ export async function runDemo(input: {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   await call('POST', `/sessions/${tenantId}/initialize`, { method: 'qr' });
-  const qr = await poll(async () => {
-    const res = await call('GET', `/sessions/${tenantId}/qr`);
-    return res.ok ? ((await res.json()) as { data: { qr: string } }).data.qr : undefined;
-  });
+  const qr = await eventually(
+    async () => {
+      const res = await call('GET', `/sessions/${tenantId}/qr`);
+      return res.ok ? ((await res.json()) as { data: { qr: string } }).data.qr : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 250, message: 'the demo QR code' },
+  );
   await phone.scanQr(qr);
-  await poll(async () => {
-    const res = await call('GET', `/sessions/${tenantId}/status`);
-    const body = (await res.json()) as { data?: { status?: string } };
-    return body.data?.status === 'connected' ? true : undefined;
-  });
+  await eventually(
+    async () => {
+      const res = await call('GET', `/sessions/${tenantId}/status`);
+      const body = (await res.json()) as { data?: { status?: string } };
+      return body.data?.status === 'connected' ? true : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 250, message: 'the demo session to connect' },
+  );
 
   console.log(
     [
@@ -75,14 +82,4 @@ export async function runDemo(input: {
     ].join('\n'),
   );
   return { stop: () => receiver.close() };
-}
-
-async function poll<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('demo: the session did not link in time');
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { UserFacingSocketConfig } from '@whiskeysockets/baileys';
 import { type AwsClients, createAwsClients } from '../shared/aws/clients.js';
 import { createCommandQueue } from '../shared/aws/command-queue.js';
@@ -22,7 +23,7 @@ import { type ShardConsumer, startShardConsumer } from './commands/shard-consume
 import { createLeaseManager, leaseKeyOf } from './leases/lease-manager.js';
 import { startHealthServer } from './process/health-server.js';
 import { routeLibsignalConsole } from './process/quiet-libsignal.js';
-import { RESUMABLE_STATES, TenantSession } from './session/tenant-session.js';
+import { LIVE_STATES, TenantSession } from './session/tenant-session.js';
 import { whatsappEndpointOptions } from './whatsapp/socket-options.js';
 
 /**
@@ -52,8 +53,6 @@ export interface SocketHost {
   /** Graceful: stop taking commands, close sockets without logout, release leases. `release: false` is a crash. */
   stop(options?: { release?: boolean }): Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Reconnect a taken shard's tenants a few at a time, so a takeover is not a login storm. */
 const RESUME_CONCURRENCY = 10;
@@ -153,7 +152,7 @@ export async function startSocketHost(options: SocketHostOptions): Promise<Socke
 
   async function resumeShard(shard: number) {
     const rows = (await sessionStore.listByShard(shard)).filter(
-      (row) => row.desired === 'running' && RESUMABLE_STATES.has(row.status),
+      (row) => row.desired === 'running' && LIVE_STATES.has(row.status),
     );
     log.info({ shard, sessions: rows.length }, 'resuming shard sessions');
     let next = 0;

@@ -23,8 +23,8 @@ export interface ApiDeps {
   idempotency: IdempotencyStore;
   rateLimiter: RateLimiter;
   commands: CommandQueue;
-  /** The delivery log and replay queue; built from the same clients unless a test supplies them. */
-  webhooks?: WebhookApiDeps;
+  /** The delivery log and the replay queue. */
+  webhooks: WebhookApiDeps;
   /** SHA-256 of the admin key, when one is configured. */
   adminKeyHash?: string;
   now: () => Date;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
   DeleteObjectsCommand,
@@ -22,6 +23,7 @@ import {
   type SignalDataTypeMap,
 } from '@whiskeysockets/baileys';
 import { bucketLayout } from '../../shared/resources.js';
+import { serialQueue } from '../process/serial.js';
 import { FENCE_KEY, type Fence, FenceLostError, fenceCheck, isTransactionConditionFailure } from './fence.js';
 
 /**
@@ -108,7 +110,7 @@ export function createAuthStateRepository(deps: AuthStateDeps) {
         .map((key) => ({ tenantId, key }));
       // Unprocessed keys come back under throttling; retry them with a short backoff.
       for (let attempt = 0; pending?.length; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 1000)));
+        if (attempt > 0) await sleep(Math.min(50 * 2 ** attempt, 1000));
         const result: BatchGetCommandOutput = await dynamo.send(
           new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
         );
@@ -146,12 +148,8 @@ export function createAuthStateRepository(deps: AuthStateDeps) {
     async open(fence: Fence): Promise<DynamoAuthState> {
       const tenantId = fence.tenantId;
       // One transaction in flight per tenant (DESIGN §5): key writes and creds writes queue up.
-      let tail: Promise<unknown> = Promise.resolve();
-      const serial = (entries: Array<[string, unknown]>) => {
-        const run = tail.then(() => write(fence, entries));
-        tail = run.catch(() => undefined);
-        return run;
-      };
+      const oneAtATime = serialQueue();
+      const serial = (entries: Array<[string, unknown]>) => oneAtATime(() => write(fence, entries));
       const stored = await readMany(tenantId, [CREDS_KEY]);
       const creds = (stored.get(CREDS_KEY) as AuthenticationCreds | undefined) ?? initAuthCreds();
       return {
@@ -185,12 +183,6 @@ export function createAuthStateRepository(deps: AuthStateDeps) {
         },
         saveCreds: () => serial([[CREDS_KEY, creds]]),
       };
-    },
-
-    /** Whether the tenant has linked creds (a registered device), i.e. can log in without a QR. */
-    async hasLinkedCreds(tenantId: string): Promise<boolean> {
-      const creds = (await readMany(tenantId, [CREDS_KEY])).get(CREDS_KEY) as AuthenticationCreds | undefined;
-      return Boolean(creds?.me?.id);
     },
 
     /** Every key and value of a tenant, as one BufferJSON document (for snapshots). */

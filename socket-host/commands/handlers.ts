@@ -6,7 +6,7 @@ import type { Metrics } from '../../shared/metrics.js';
 import type { MessageStore } from '../../shared/stores/messages.js';
 import type { SessionStore } from '../../shared/stores/sessions.js';
 import { advanceMessage } from '../session/message-status.js';
-import { RESUMABLE_STATES, SessionNotRunningError, type TenantSession } from '../session/tenant-session.js';
+import { LIVE_STATES, SessionNotRunningError, type TenantSession } from '../session/tenant-session.js';
 import type { CommandHandler, Outcome } from './shard-consumer.js';
 
 export interface SessionRegistry {
@@ -41,7 +41,7 @@ export function createCommandHandler(deps: {
     const session = registry.existing(tenantId);
     if (session?.isActive) return session;
     const row = await deps.sessions.find(tenantId);
-    if (row?.desired !== 'running' || !RESUMABLE_STATES.has(row.status)) {
+    if (row?.desired !== 'running' || !LIVE_STATES.has(row.status)) {
       throw new SessionNotRunningError({ message: `Session is ${row?.status ?? 'stopped'}` });
     }
     const resumed = registry.session(tenantId);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
@@ -111,7 +112,7 @@ export function startShardConsumer(deps: {
   const loop = (async () => {
     while (running) {
       if (paused) {
-        await new Promise((r) => setTimeout(r, 200));
+        await sleep(200);
         continue;
       }
       if (inFlight.size >= MAX_GROUPS_IN_FLIGHT) {
@@ -132,7 +133,7 @@ export function startShardConsumer(deps: {
       } catch (error) {
         if (!running) break;
         log.warn({ err: error }, 'receive failed');
-        await new Promise((r) => setTimeout(r, 1000));
+        await sleep(1000);
         continue;
       }
       if (!running) {

@@ -79,8 +79,7 @@ export function createLeaseManager(deps: {
   const observed = new Map<number, Observed>();
   let timers: NodeJS.Timeout[] = [];
   let running = false;
-  let scanning: Promise<void> | undefined;
-  let renewing: Promise<void> | undefined;
+  const inFlight = new Set<Promise<void>>();
 
   const shardOfKey = (key: string) => Number(key.slice('shard-'.length));
 
@@ -113,29 +112,45 @@ export function createLeaseManager(deps: {
     return rows.filter((r) => r.leaseKey.startsWith('shard-') && shardOfKey(r.leaseKey) < shardCount);
   }
 
-  /** Conditional take: succeeds only if nobody renewed or took it since we looked. */
-  async function take(shard: number, seen: Observed, stolen = false): Promise<boolean> {
-    const next = seen.counter + 1;
+  /** A conditional write to one lease row: false when the condition no longer holds. */
+  async function updateLease(
+    shard: number,
+    update: string,
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
     try {
       await dynamo.send(
         new UpdateCommand({
           TableName,
           Key: { leaseKey: leaseKeyOf(shard) },
-          UpdateExpression: 'SET #owner = :me, #counter = :next, takenAt = :at',
-          ConditionExpression: '#counter = :seen',
+          UpdateExpression: update,
+          ConditionExpression: condition,
           ExpressionAttributeNames: { '#owner': 'owner', '#counter': 'counter' },
-          ExpressionAttributeValues: {
-            ':me': owner,
-            ':next': next,
-            ':seen': seen.counter,
-            ':at': new Date().toISOString(),
-          },
+          ExpressionAttributeValues: { ':me': owner, ...values },
         }),
       );
+      return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  /** Conditional take: succeeds only if nobody renewed or took it since we looked. */
+  async function take(shard: number, seen: Observed, stolen = false): Promise<boolean> {
+    const next = seen.counter + 1;
+    const taken = await updateLease(
+      shard,
+      'SET #owner = :me, #counter = :next, takenAt = :at',
+      '#counter = :seen',
+      {
+        ':next': next,
+        ':seen': seen.counter,
+        ':at': new Date().toISOString(),
+      },
+    );
+    if (!taken) return false;
     held.set(shard, { counter: next, renewedAt: clock(), paused: false });
     observed.set(shard, { owner, counter: next, seenAt: clock() });
     log.info({ shard, previousOwner: seen.owner ?? null }, 'lease taken');
@@ -154,16 +169,16 @@ export function createLeaseManager(deps: {
       [...held.entries()].map(async ([shard, lease]) => {
         const next = lease.counter + 1;
         try {
-          await dynamo.send(
-            new UpdateCommand({
-              TableName,
-              Key: { leaseKey: leaseKeyOf(shard) },
-              UpdateExpression: 'SET #counter = :next',
-              ConditionExpression: '#owner = :me AND #counter = :mine',
-              ExpressionAttributeNames: { '#owner': 'owner', '#counter': 'counter' },
-              ExpressionAttributeValues: { ':me': owner, ':next': next, ':mine': lease.counter },
-            }),
+          const renewed = await updateLease(
+            shard,
+            'SET #counter = :next',
+            '#owner = :me AND #counter = :mine',
+            {
+              ':next': next,
+              ':mine': lease.counter,
+            },
           );
+          if (!renewed) return loseLease(shard, 'taken by another host');
           lease.counter = next;
           lease.renewedAt = clock();
           if (lease.paused) {
@@ -171,7 +186,6 @@ export function createLeaseManager(deps: {
             listener.resumed?.(shard);
           }
         } catch (error) {
-          if (isConditionFailure(error)) return loseLease(shard, 'taken by another host');
           log.warn({ shard, err: error }, 'lease renew failed');
         }
       }),
@@ -232,17 +246,18 @@ export function createLeaseManager(deps: {
     if (victim) await take(victim[0], victim[1], true);
   }
 
+  /** Runs `run` every `ms`, never two at once; stop() waits for the ones in flight. */
   const every = (ms: number, run: () => Promise<void>, name: string) => {
-    let inFlight: Promise<void> | undefined;
+    let current: Promise<void> | undefined;
     const timer = setInterval(() => {
-      if (inFlight || !running) return;
-      inFlight = run()
-        .catch((error) => log.error({ err: error }, `lease ${name} failed`))
-        .finally(() => {
-          inFlight = undefined;
-        });
-      if (name === 'scan') scanning = inFlight;
-      else renewing = inFlight;
+      if (current || !running) return;
+      const work = run().catch((error) => log.error({ err: error }, `lease ${name} failed`));
+      current = work;
+      inFlight.add(work);
+      void work.finally(() => {
+        current = undefined;
+        inFlight.delete(work);
+      });
     }, ms);
     timer.unref();
     timers.push(timer);
@@ -261,26 +276,15 @@ export function createLeaseManager(deps: {
       running = false;
       for (const timer of timers) clearInterval(timer);
       timers = [];
-      await Promise.allSettled([scanning, renewing]);
+      await Promise.allSettled(inFlight);
       const shards = [...held.keys()];
       for (const shard of shards) await loseLease(shard, 'host stopping');
       if (!release) return;
       await Promise.all(
         shards.map((shard) =>
-          dynamo
-            .send(
-              new UpdateCommand({
-                TableName,
-                Key: { leaseKey: leaseKeyOf(shard) },
-                UpdateExpression: 'REMOVE #owner ADD #counter :one',
-                ConditionExpression: '#owner = :me',
-                ExpressionAttributeNames: { '#owner': 'owner', '#counter': 'counter' },
-                ExpressionAttributeValues: { ':me': owner, ':one': 1 },
-              }),
-            )
-            .catch((error) => {
-              if (!isConditionFailure(error)) log.warn({ shard, err: error }, 'lease release failed');
-            }),
+          updateLease(shard, 'REMOVE #owner ADD #counter :one', '#owner = :me', { ':one': 1 }).catch(
+            (error) => log.warn({ shard, err: error }, 'lease release failed'),
+          ),
         ),
       );
     },

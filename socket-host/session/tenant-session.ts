@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import makeWASocket, {
@@ -26,6 +27,7 @@ import type { AuthStateRepository } from '../auth-state/dynamo-auth-state.js';
 import { type Fence, FenceLostError } from '../auth-state/fence.js';
 import type { SnapshotStore } from '../auth-state/snapshots.js';
 import { fetchMedia } from '../media/fetch-media.js';
+import { serialQueue } from '../process/serial.js';
 import { describeInbound, statusOfReceipt } from './inbound.js';
 import { advanceMessage, type OutboundStatus } from './message-status.js';
 import { decide } from './reconnect-policy.js';
@@ -49,8 +51,6 @@ export interface TenantSessionDeps {
   acquireFence(tenantId: string): Promise<Fence>;
   /** Extra Baileys options (the simulator's URL in demo mode and tests). */
   socketOptions?: Partial<Parameters<typeof makeWASocket>[0]>;
-  /** Called when the session ends for good in this host (stopped, logged out, failed, lease lost). */
-  onEnded?(tenantId: string): void;
 }
 
 export interface LinkRequest {
@@ -67,18 +67,11 @@ const BOOTSTRAP_SYNCS: ReadonlySet<proto.Message.HistorySyncType | null | undefi
 /** The session is not running in this host and will not come up by waiting: a permanent failure. */
 export class SessionNotRunningError extends SessionError {}
 
-/** Statuses a session is resumed from after a restart or takeover: it was live and nobody stopped it. */
-export const RESUMABLE_STATES: ReadonlySet<SessionState> = new Set([
-  'starting',
-  'qr',
-  'pairing',
-  'connecting',
-  'connected',
-  'reconnecting',
-]);
-
-/** The states in which a session holds or is working towards a socket. */
-const ACTIVE: ReadonlySet<SessionState> = new Set([
+/**
+ * The states in which a session holds or is working towards a socket. After a restart or takeover,
+ * sessions in these states are resumed: they were live and nobody stopped them.
+ */
+export const LIVE_STATES: ReadonlySet<SessionState> = new Set([
   'starting',
   'qr',
   'pairing',
@@ -107,8 +100,9 @@ export class TenantSession {
   private handedOver = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private lastSendAt = 0;
-  private sendChain: Promise<unknown> = Promise.resolve();
-  private lifecycle: Promise<unknown> = Promise.resolve();
+  /** One send at a time, and one start or stop at a time (commands and shard resumes may overlap). */
+  private readonly sends = serialQueue();
+  private readonly lifecycle = serialQueue();
   private readonly waiters = new Set<() => void>();
   private readonly log: Logger;
 
@@ -124,15 +118,12 @@ export class TenantSession {
   }
 
   get isActive(): boolean {
-    return ACTIVE.has(this.status);
+    return LIVE_STATES.has(this.status);
   }
 
   /** Starts (or resumes) the session; a running session asked for a pairing code requests one. */
   start(link: LinkRequest): Promise<void> {
-    // Commands and shard resumes may ask at once; one start runs at a time.
-    const run = this.lifecycle.then(() => this.startNow(link));
-    this.lifecycle = run.catch(() => undefined);
-    return run;
+    return this.lifecycle(() => this.startNow(link));
   }
 
   private async startNow(link: LinkRequest): Promise<void> {
@@ -187,9 +178,7 @@ export class TenantSession {
 
   /** Ends the session on purpose. `logout` unlinks the device and erases the auth state. */
   stop(options: { logout: boolean; reason: string }): Promise<void> {
-    const run = this.lifecycle.then(() => this.stopNow(options));
-    this.lifecycle = run.catch(() => undefined);
-    return run;
+    return this.lifecycle(() => this.stopNow(options));
   }
 
   private async stopNow(options: { logout: boolean; reason: string }): Promise<void> {
@@ -225,11 +214,11 @@ export class TenantSession {
 
   /** Sends with the API's message id, so a redelivered command is the same WhatsApp message. */
   send(messageId: string, to: string, content: MessageContent): Promise<void> {
-    // One send at a time per tenant, spaced by the configured minimum interval.
-    const run = this.sendChain.then(async () => {
+    // Spaced by the configured minimum interval, to stay clear of WhatsApp's spam limits.
+    return this.sends(async () => {
       const sock = await this.waitUntilConnected(20_000);
       const gap = this.deps.config.sendMinIntervalMs - (Date.now() - this.lastSendAt);
-      if (gap > 0) await new Promise((r) => setTimeout(r, gap));
+      if (gap > 0) await sleep(gap);
       const message = await this.buildContent(content);
       const started = performance.now();
       try {
@@ -242,8 +231,6 @@ export class TenantSession {
       this.deps.metrics.timing('SendLatency', performance.now() - started);
       this.deps.metrics.count('MessagesSent');
     });
-    this.sendChain = run.catch(() => undefined);
-    return run;
   }
 
   async checkContact(phone: string): Promise<{ exists: boolean; jid?: string }> {
@@ -408,7 +395,7 @@ export class TenantSession {
         suspectLogoutRetried: this.suspectLogoutRetried,
         closedByUs: this.closing,
       },
-      { ...this.deps.config.reconnect, maxAttempts: this.deps.config.reconnect.maxAttempts },
+      this.deps.config.reconnect,
     );
     const lastDisconnect = { code, reason: decision.reason, at: new Date().toISOString() };
     this.log.info(
@@ -424,9 +411,7 @@ export class TenantSession {
           await this.deps.sessions.incrementCounter(this.tenantId, 'reconnectCount');
         }
         const next: SessionState = decision.countsAsAttempt ? 'reconnecting' : 'connecting';
-        if (this.status !== 'qr' || decision.countsAsAttempt) {
-          await this.setStatus(next, { lastDisconnect, reconnectAttempts: this.attempts });
-        }
+        await this.setStatus(next, { lastDisconnect, reconnectAttempts: this.attempts });
         this.reconnectTimer = setTimeout(() => {
           this.connect().catch((error) => this.onWriteFailure(error));
         }, decision.delayMs);
@@ -587,6 +572,5 @@ export class TenantSession {
   private end(): void {
     for (const wake of this.waiters) wake();
     this.waiters.clear();
-    this.deps.onEnded?.(this.tenantId);
   }
 }

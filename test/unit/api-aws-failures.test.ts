@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/api/app.js';
 import type { ApiDeps } from '../../functions/api/deps.js';
+import { buildWebhookApiDeps } from '../../functions/api/operations/webhooks.js';
 import { createAwsClients } from '../../shared/aws/clients.js';
 import { createCommandQueue } from '../../shared/aws/command-queue.js';
 import { loadConfig } from '../../shared/config.js';
@@ -38,6 +39,7 @@ function app() {
     idempotency: createIdempotencyStore({ ...storeDeps, ttlHours: 1 }),
     rateLimiter: createRateLimiter(storeDeps),
     commands: createCommandQueue({ sqs, config }),
+    webhooks: buildWebhookApiDeps(config, undefined, { dynamo, sqs }),
     adminKeyHash: hashApiKey('wfk_admin_unit'),
     now: () => new Date(),
     startedAt: Date.now(),

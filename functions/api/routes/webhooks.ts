@@ -6,12 +6,7 @@ import { WEBHOOK_EVENT_STATUSES, type WebhookEventRow } from '../../../shared/st
 import type { ApiDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { targetTenant } from '../operations/scope.js';
-import {
-  buildWebhookApiDeps,
-  MAX_REPLAY,
-  replayEvents,
-  type WebhookApiDeps,
-} from '../operations/webhooks.js';
+import { MAX_REPLAY, replayEvents } from '../operations/webhooks.js';
 import { errorResponses, json, jsonBody, security } from './common.js';
 
 const tags = ['Webhooks'];
@@ -127,10 +122,8 @@ const view = (row: WebhookEventRow) => ({
 });
 
 /** Delivery log and replay, tenant-scoped: another tenant's events are simply not found. */
-export function webhookRoutes(
-  deps: ApiDeps,
-  webhooks: WebhookApiDeps = deps.webhooks ?? buildWebhookApiDeps(deps.config, deps.now),
-) {
+export function webhookRoutes(deps: ApiDeps) {
+  const { webhooks } = deps;
   const app = new OpenAPIHono<AppEnv>();
   documentWebhooks(app);
 
