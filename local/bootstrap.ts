@@ -72,6 +72,7 @@ export async function bootstrapLocal(options: {
         ? {
             WA_WEB_SOCKET_URL: simulator.url,
             WA_SIMULATOR_ROOT_KEY: simulator.rootPublicKey.toString('base64'),
+            WA_SIMULATOR_MEDIA_CA: simulator.mediaCa,
             // The demo's webhook receiver listens on 127.0.0.1.
             WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
           }

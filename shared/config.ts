@@ -58,6 +58,8 @@ const schema = z.object({
   /** WhatsApp endpoint override: set only for the simulator (local demo and tests). */
   WA_WEB_SOCKET_URL: optionalString,
   WA_SIMULATOR_ROOT_KEY: optionalString,
+  /** PEM of the simulator's HTTPS media host certificate, trusted for media uploads and downloads. */
+  WA_SIMULATOR_MEDIA_CA: optionalString,
   /** WhatsApp Web version Baileys announces, `2.3000.1234567890`; read at connect time (DESIGN §12). */
   WA_VERSION: optionalString,
 
@@ -105,7 +107,7 @@ export interface Config {
   idempotencyTtlHours: number;
   maxBodyBytes: number;
   mediaMaxBytes: number;
-  whatsapp: { webSocketUrl?: string; simulatorRootKey?: string; version?: string };
+  whatsapp: { webSocketUrl?: string; simulatorRootKey?: string; simulatorMediaCa?: string; version?: string };
   host: {
     id?: string;
     healthPort: number;
@@ -162,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     whatsapp: {
       webSocketUrl: e.WA_WEB_SOCKET_URL,
       simulatorRootKey: e.WA_SIMULATOR_ROOT_KEY,
+      simulatorMediaCa: e.WA_SIMULATOR_MEDIA_CA,
       version: e.WA_VERSION,
     },
     host: {

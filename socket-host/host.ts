@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { UserFacingSocketConfig } from '@whiskeysockets/baileys';
 import { type AwsClients, createAwsClients } from '../shared/aws/clients.js';
 import { createCommandQueue } from '../shared/aws/command-queue.js';
 import { createEventPublisher } from '../shared/aws/event-publisher.js';
@@ -24,7 +23,7 @@ import { createLeaseManager, leaseKeyOf } from './leases/lease-manager.js';
 import { startHealthServer } from './process/health-server.js';
 import { routeLibsignalConsole } from './process/quiet-libsignal.js';
 import { LIVE_STATES, TenantSession } from './session/tenant-session.js';
-import { whatsappEndpointOptions } from './whatsapp/socket-options.js';
+import { whatsappEndpoint } from './whatsapp/socket-options.js';
 
 /**
  * The socket host: holds shard leases, runs the Baileys sessions of the tenants in its shards, and
@@ -39,8 +38,6 @@ export interface SocketHostOptions {
   hostId?: string;
   /** Port of the health endpoint; 0 picks a free one, `null` runs none. Default: configuration. */
   healthPort?: number | null;
-  /** Extra Baileys options; by default the simulator's URL when configured. */
-  socketOptions?: Partial<UserFacingSocketConfig>;
   /** Long-poll wait of the command queues (seconds). */
   commandWaitSeconds?: number;
 }
@@ -85,7 +82,7 @@ export async function startSocketHost(options: SocketHostOptions): Promise<Socke
   });
   const snapshots = createSnapshotStore({ s3: clients.s3, bucketName: config.bucketName, authState });
   const fenceTables = { authState: tableName(config, 'authState'), leases: tableName(config, 'leases') };
-  const socketOptions = options.socketOptions ?? whatsappEndpointOptions(config);
+  const endpoint = whatsappEndpoint(config);
   // Production fetches media only from public https URLs; the same switch as webhooks opens loopback locally.
   const mediaPolicy: TargetPolicy = {
     requireHttps: config.env === 'production',
@@ -123,7 +120,7 @@ export async function startSocketHost(options: SocketHostOptions): Promise<Socke
             s3: clients.s3,
             metrics,
             mediaPolicy,
-            socketOptions,
+            endpoint,
             pacePairingCode,
             acquireFence: (id) =>
               acquireFence(clients.dynamo, fenceTables, {

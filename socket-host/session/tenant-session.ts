@@ -28,6 +28,7 @@ import { type Fence, FenceLostError } from '../auth-state/fence.js';
 import type { SnapshotStore } from '../auth-state/snapshots.js';
 import { fetchMedia } from '../media/fetch-media.js';
 import { serialQueue } from '../process/serial.js';
+import type { WhatsAppEndpoint } from '../whatsapp/socket-options.js';
 import { describeInbound, statusOfReceipt } from './inbound.js';
 import { advanceMessage, type OutboundStatus } from './message-status.js';
 import { decide } from './reconnect-policy.js';
@@ -49,8 +50,8 @@ export interface TenantSessionDeps {
   pacePairingCode(): Promise<void>;
   /** Raises the tenant's fence generation under this host's shard lease. */
   acquireFence(tenantId: string): Promise<Fence>;
-  /** Extra Baileys options (the simulator's URL in demo mode and tests). */
-  socketOptions?: Partial<Parameters<typeof makeWASocket>[0]>;
+  /** Where WhatsApp is: nothing in production, the simulator in demo mode and tests. */
+  endpoint: WhatsAppEndpoint;
 }
 
 export interface LinkRequest {
@@ -286,7 +287,7 @@ export class TenantSession {
       qrTimeout: config.qrCodeTtlMs,
       // Messages live in DynamoDB, not in memory (DESIGN §12): nothing to resend on retry requests.
       getMessage: async () => undefined,
-      ...this.deps.socketOptions,
+      ...this.deps.endpoint.socketOptions,
     });
     this.sock = sock;
     const current = () => this.sock === sock;
@@ -446,15 +447,10 @@ export class TenantSession {
       const media = view.media;
       let storageKey: string | undefined;
       try {
-        const buffer = (await downloadMediaMessage(
-          message,
-          'buffer',
-          {},
-          {
-            logger: this.log,
-            reuploadRequest: sock.updateMediaMessage,
-          },
-        )) as Buffer;
+        const buffer = (await downloadMediaMessage(message, 'buffer', this.deps.endpoint.mediaDownload, {
+          logger: this.log,
+          reuploadRequest: sock.updateMediaMessage,
+        })) as Buffer;
         storageKey = `${bucketLayout.media(this.tenantId)}inbound/${data.messageId}`;
         await this.deps.s3.send(
           new PutObjectCommand({

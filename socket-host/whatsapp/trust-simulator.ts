@@ -29,20 +29,26 @@ export interface TrustSimulatorRootInput {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
+/** Throws unless trusting the simulator is allowed: a simulator URL is set and this is not AWS. */
+export function assertSimulatorTrustAllowed(
+  simulatorUrl: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): void {
+  if (!simulatorUrl) {
+    throw new SimulatorTrustRefusedError('no simulator URL configured: WhatsApp trust stays in place');
+  }
+  const marker = AWS_RUNTIME_MARKERS.find((name) => env[name]);
+  if (marker) {
+    throw new SimulatorTrustRefusedError(`refusing to trust a simulator inside AWS (${marker} is set)`);
+  }
+}
+
 export function trustSimulatorRoot({
   simulatorUrl,
   rootPublicKey,
   env = process.env,
 }: TrustSimulatorRootInput): void {
-  if (!simulatorUrl) {
-    throw new SimulatorTrustRefusedError(
-      'no simulator URL configured: WhatsApp certificate root stays in place',
-    );
-  }
-  const marker = AWS_RUNTIME_MARKERS.find((name) => env[name]);
-  if (marker) {
-    throw new SimulatorTrustRefusedError(`refusing to trust a simulator root inside AWS (${marker} is set)`);
-  }
+  assertSimulatorTrustAllowed(simulatorUrl, env);
   if (rootPublicKey.length !== 32) {
     throw new SimulatorTrustRefusedError('simulator root public key must be 32 bytes');
   }

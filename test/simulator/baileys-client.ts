@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { Agent as HttpsAgent } from 'node:https';
 import makeWASocket, {
   type AuthenticationCreds,
   type AuthenticationState,
@@ -120,7 +121,13 @@ export function connectBaileys(sim: Simulator, options: ConnectBaileysOptions = 
       : 'state' in options.auth
         ? options.auth
         : createMemoryAuth({ creds: options.auth.creds, keys: options.auth.keys });
-  const sock = makeWASocket({ ...simulatorSocketOptions(sim.url), ...options.config, auth: auth.state });
+  const sock = makeWASocket({
+    ...simulatorSocketOptions(sim.url),
+    // Media uploads go over HTTPS to the simulator's media host.
+    fetchAgent: new HttpsAgent({ ca: sim.mediaCa }),
+    ...options.config,
+    auth: auth.state,
+  });
   const changed = new EventEmitter();
   const updates: Partial<ConnectionState>[] = [];
   const upserts: WAMessage[] = [];

@@ -4,6 +4,7 @@ import type { ServerIdentity } from './certificates.js';
 import type { ConnectionHandlers, SimConnection } from './connection.js';
 import type { IdSource } from './ids.js';
 import { answerIq } from './iq-handlers.js';
+import type { MediaHost } from './media-host.js';
 import { onClientMessage, onClientReceipt } from './messaging.js';
 import type { LinkedDevice, PendingRegistration } from './model.js';
 import { buildPairSuccess, unixNow } from './pairing.js';
@@ -55,6 +56,7 @@ export class Hub implements ConnectionHandlers {
   constructor(
     readonly identity: ServerIdentity,
     readonly ids: IdSource,
+    readonly media: MediaHost,
   ) {
     this.events.setMaxListeners(0);
   }

@@ -39,10 +39,21 @@ export function answerIq(hub: Hub, conn: SimConnection, iq: BinaryNode): BinaryN
       return iqResult(iq, [{ tag: 'list', attrs: {} }]);
     case 'md':
       return hub.onMdIq(conn, iq);
+    case 'w:m':
+      return first === 'media_conn' ? iqResult(iq, [mediaConn(hub)]) : iqResult(iq);
     default:
-      // passive, w:stats, dirty, w:sync:app:state, w:m …: acknowledging is enough for this client.
+      // passive, w:stats, dirty, w:sync:app:state …: acknowledging is enough for this client.
       return iqResult(iq);
   }
+}
+
+/** Where to upload media: the simulator's one HTTPS media host, with the token it checks. */
+function mediaConn(hub: Hub): BinaryNode {
+  return {
+    tag: 'media_conn',
+    attrs: { auth: hub.media.auth, ttl: '300', auth_ttl: '21600', max_buckets: '12' },
+    content: [{ tag: 'host', attrs: { hostname: hub.media.hostname, maxContentLengthBytes: '104857600' } }],
+  };
 }
 
 function answerEncrypt(hub: Hub, conn: SimConnection, iq: BinaryNode, first: string | undefined): BinaryNode {

@@ -1,5 +1,18 @@
-import { type BinaryNode, encodeWAMessage, type proto } from '@whiskeysockets/baileys';
+import { readFile } from 'node:fs/promises';
+import {
+  type AnyMediaMessageContent,
+  type BinaryNode,
+  downloadContentFromMessage,
+  encodeWAMessage,
+  type MediaDownloadOptions,
+  type MediaType,
+  prepareWAMessageMedia,
+  type proto,
+  toBuffer,
+} from '@whiskeysockets/baileys';
+import { downloadTrusting } from '../../socket-host/whatsapp/socket-options.js';
 import type { Hub } from './hub.js';
+import { MEDIA_HOST_CA } from './media-host.js';
 import type { LinkedDevice } from './model.js';
 import { parseQr, primaryFinish, primaryHello, unixNow } from './pairing.js';
 import { type EncType, SignalParty, signalAddressName } from './signal-party.js';
@@ -176,6 +189,38 @@ export class Phone {
     return id;
   }
 
+  /**
+   * Encrypts and uploads media as a phone does (Baileys' own media encryption, stored on the
+   * simulator's media host), then sends the media message.
+   */
+  async sendMedia(to: string, content: AnyMediaMessageContent): Promise<string> {
+    const message = await prepareWAMessageMedia(content, {
+      upload: async (encFilePath) => {
+        const { url, directPath } = this.hub.media.put(await readFile(encFilePath));
+        return { mediaUrl: url, directPath };
+      },
+    });
+    return this.sendMessage(to, message);
+  }
+
+  /** Downloads and decrypts a received message's media over HTTPS from the media host, as Baileys does. */
+  async downloadMedia(
+    received: ReceivedMessage,
+  ): Promise<{ type: MediaType; data: Buffer; mimetype?: string }> {
+    const found = MEDIA_FIELDS.map((type) => [type, received.message[`${type}Message`]] as const).find(
+      ([, content]) => content,
+    );
+    if (!found) throw new Error('message has no media');
+    const [type, content] = found;
+    if (!content?.mediaKey || !content.directPath) throw new Error('media message without key or path');
+    const stream = await downloadContentFromMessage(
+      { mediaKey: content.mediaKey, directPath: content.directPath, url: content.url },
+      type,
+      mediaDownload(),
+    );
+    return { type, data: await toBuffer(stream), mimetype: content.mimetype ?? undefined };
+  }
+
   /** Delivery or read receipt for a message this phone received, sent to the device that sent it. */
   async sendReceipt(messageId: string, type: 'delivery' | 'read'): Promise<void> {
     const message = this.inbox.find((m) => m.id === messageId);
@@ -270,6 +315,15 @@ export class Phone {
     }
     return this.signal.encrypt(name, device.deviceId, plaintext);
   }
+}
+
+const MEDIA_FIELDS = ['image', 'video', 'audio', 'document', 'sticker'] as const;
+
+let trusted: MediaDownloadOptions | undefined;
+/** One HTTPS client for all phones, trusting the media host's certificate. */
+function mediaDownload(): MediaDownloadOptions {
+  trusted ??= downloadTrusting(MEDIA_HOST_CA);
+  return trusted;
 }
 
 function lidUserOf(device: LinkedDevice): string {

@@ -7,6 +7,7 @@ import { applyStreamError, type FaultCode, type StreamErrorOptions } from './fau
 import { Hub, type HubEvents } from './hub.js';
 import { createIdSource } from './ids.js';
 import { type LinkedDeviceCreds, type LinkedDeviceOptions, makeLinkedDevice } from './linked-device.js';
+import { MEDIA_HOST_CA, type MediaHost, startMediaHost } from './media-host.js';
 import type { LinkedDevice } from './model.js';
 import type { Phone, PhoneOptions } from './phone.js';
 import { waitUntil } from './wait.js';
@@ -36,6 +37,10 @@ export interface Simulator {
   url: string;
   /** Pass to `trustSimulatorRoot` in the process that runs Baileys. */
   rootPublicKey: Buffer;
+  /** PEM the process running Baileys must trust for the media host (`WA_SIMULATOR_MEDIA_CA`). */
+  mediaCa: string;
+  /** The HTTPS host media is uploaded to and downloaded from. */
+  media: MediaHost;
   events: EventEmitter<HubEvents>;
   createPhone(options?: PhoneOptions): Phone;
   /** Linked-device credentials without a QR round trip: log in with them straight away. */
@@ -62,7 +67,8 @@ export interface Simulator {
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const identity = createServerIdentity();
-  const hub = new Hub(identity, createIdSource(options.seed ?? 'wafleet'));
+  const media = await startMediaHost(options.host ?? '127.0.0.1');
+  const hub = new Hub(identity, createIdSource(options.seed ?? 'wafleet'), media);
   const wss = new WebSocketServer({
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
@@ -100,6 +106,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     url: `ws://127.0.0.1:${port}/ws/chat`,
     rootPublicKey: identity.rootPublicKey,
+    mediaCa: MEDIA_HOST_CA,
+    media,
     events: hub.events,
     createPhone: (phoneOptions) => hub.createPhone(phoneOptions),
     createLinkedDevice: (deviceOptions) => makeLinkedDevice(hub, deviceOptions),
@@ -129,6 +137,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     stop: async () => {
       for (const c of hub.connections) c.drop();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await media.stop();
     },
   };
 }

@@ -29,6 +29,7 @@ export async function startTestGateway(
     ...(await isolatedResources(label)),
     WA_WEB_SOCKET_URL: sim.url,
     WA_SIMULATOR_ROOT_KEY: sim.rootPublicKey.toString('base64'),
+    WA_SIMULATOR_MEDIA_CA: sim.mediaCa,
     SEND_MIN_INTERVAL_MS: '0',
     RATE_LIMIT_MAX_REQUESTS: '100000',
     // Short enough for takeover tests, long enough for a busy 2-core CI machine to renew in time.
