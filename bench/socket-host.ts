@@ -3,7 +3,8 @@
  *   1. memory per connected idle session (host process RSS) vs bare Baileys sockets, N = 200 500;
  *   2. end-to-end sends per second (API → SQS → socket host → simulator ack, until the phone has
  *      decrypted each message) vs bare Baileys `sendMessage` loops to the same phone.
- * Run: `NODE_OPTIONS=--expose-gc npx tsx bench/socket-host.ts [N...]`. Needs Java (DynamoDB Local).
+ * Run: `NODE_OPTIONS=--expose-gc npx tsx bench/socket-host.ts [N...]` (`--sends` for the sends only).
+ * Needs Java (DynamoDB Local).
  */
 import { fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -34,10 +35,13 @@ const MESSAGES_PER_SENDER = 30;
 if (process.argv[2] === '--host') await hostChild();
 else
   await main(
-    process.argv
-      .slice(2)
-      .map(Number)
-      .filter((n) => n > 0),
+    process.argv.includes('--sends')
+      ? []
+      : process.argv
+          .slice(2)
+          .map(Number)
+          .filter((n) => n > 0)
+          .concat(process.argv.length > 2 ? [] : [200, 500]),
   );
 
 /** Child: a socket host; reports its RSS before sessions and, when asked, after they are idle. */
@@ -58,11 +62,12 @@ async function hostChild() {
   process.on('disconnect', () => void host.stop().then(() => process.exit(0)));
 }
 
-async function main(sizes: number[]) {
-  const ns = sizes.length ? sizes : [200, 500];
+async function main(ns: number[]) {
   const sim = await startSimulator({ seed: 'bench-host' });
-  console.log('\nMemory per connected idle session (RSS delta / N, after GC), and time to resume all N');
-  console.log('     N | socket host | bare Baileys | host / bare | host resume');
+  if (ns.length) {
+    console.log('\nMemory per connected idle session (RSS delta / N, after GC), and time to resume all N');
+    console.log('     N | socket host | bare Baileys | host / bare | host resume');
+  }
   for (const n of ns) {
     const bareKb = await bareIdleRssPerSocket(n);
     const host = await hostIdleRssPerSession(sim, n);

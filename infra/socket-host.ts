@@ -105,6 +105,8 @@ export class SocketHost extends Construct {
       BUCKET_NAME: data.bucket.bucketName,
       AWS_REGION: Stack.of(this).region,
       HOST_HEALTH_PORT: String(HEALTH_PORT),
+      // Each task has its own public IP; WhatsApp limits some requests per address (DESIGN §12).
+      EGRESS_IP_URL: 'https://checkip.amazonaws.com',
     };
     this.taskDefinition.addContainer('socket-host', {
       // Built by Docker at deploy time only; synth just hashes the context.

@@ -66,6 +66,8 @@ const schema = z.object({
   /** Socket host: identity of this task in shard leases. */
   HOST_ID: optionalString,
   HOST_HEALTH_PORT: int(8080, 0),
+  /** A "what is my IP" service; the answer goes into the socket host's metrics (DESIGN §12). */
+  EGRESS_IP_URL: optionalString,
   LEASE_DURATION_MS: int(10_000, 1000),
   LEASE_RENEW_INTERVAL_MS: int(3_000, 100),
   LEASE_SCAN_INTERVAL_MS: int(2_000, 100),
@@ -73,6 +75,13 @@ const schema = z.object({
   /** Webhook dispatcher. */
   WEBHOOK_TIMEOUT_MS: int(15_000, 100),
   WEBHOOK_ALLOW_PRIVATE_TARGETS: flag(false),
+  /** Per-endpoint circuit breaker: opens after this many failed attempts in a row (DESIGN §8). */
+  WEBHOOK_BREAKER_FAILURE_THRESHOLD: int(5, 1),
+  /** First cool-down of an open breaker; it doubles each time a half-open attempt fails, up to the max. */
+  WEBHOOK_BREAKER_COOL_DOWN_MS: int(60_000, 1),
+  WEBHOOK_BREAKER_MAX_COOL_DOWN_MS: int(900_000, 1),
+  /** An endpoint failing without a success for longer than this is disabled (DESIGN §8: 5 days). */
+  WEBHOOK_DISABLE_AFTER_FAILING_MS: int(5 * 86_400_000, 1),
 
   // SDK endpoints, for DynamoDB Local / fauxqs / LocalStack. Unset in AWS.
   AWS_ENDPOINT_URL: optionalString,
@@ -111,11 +120,19 @@ export interface Config {
   host: {
     id?: string;
     healthPort: number;
+    egressIpUrl?: string;
     leaseDurationMs: number;
     renewIntervalMs: number;
     scanIntervalMs: number;
   };
   webhooks: { timeoutMs: number; allowPrivateTargets: boolean };
+  /** Per-endpoint circuit breaker and the failing-too-long limit (DESIGN §8). */
+  webhookHealth: {
+    failureThreshold: number;
+    coolDownMs: number;
+    maxCoolDownMs: number;
+    disableAfterFailingMs: number;
+  };
   endpoints: { dynamodb?: string; sqs?: string; s3?: string };
 }
 
@@ -170,11 +187,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: {
       id: e.HOST_ID,
       healthPort: e.HOST_HEALTH_PORT,
+      egressIpUrl: e.EGRESS_IP_URL,
       leaseDurationMs: e.LEASE_DURATION_MS,
       renewIntervalMs: e.LEASE_RENEW_INTERVAL_MS,
       scanIntervalMs: e.LEASE_SCAN_INTERVAL_MS,
     },
     webhooks: { timeoutMs: e.WEBHOOK_TIMEOUT_MS, allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS },
+    webhookHealth: {
+      failureThreshold: e.WEBHOOK_BREAKER_FAILURE_THRESHOLD,
+      coolDownMs: e.WEBHOOK_BREAKER_COOL_DOWN_MS,
+      maxCoolDownMs: Math.max(e.WEBHOOK_BREAKER_MAX_COOL_DOWN_MS, e.WEBHOOK_BREAKER_COOL_DOWN_MS),
+      disableAfterFailingMs: e.WEBHOOK_DISABLE_AFTER_FAILING_MS,
+    },
     endpoints: {
       dynamodb: e.AWS_ENDPOINT_URL_DYNAMODB ?? e.AWS_ENDPOINT_URL,
       sqs: e.AWS_ENDPOINT_URL_SQS ?? e.AWS_ENDPOINT_URL,

@@ -20,6 +20,8 @@ export interface Metrics {
 export function createMetrics(options: {
   service: string;
   host: string;
+  /** Further dimensions, each metric also published per these values (e.g. the egress IP). */
+  dimensions?: Record<string, string>;
   intervalMs?: number;
   write?: (line: string) => void;
 }): Metrics {
@@ -27,6 +29,10 @@ export function createMetrics(options: {
   const counters = new Map<string, number>();
   const gauges = new Map<string, number>();
   const timings = new Map<string, number[]>();
+  const extra = options.dimensions ?? {};
+  const dimensionSets = Object.keys(extra).length
+    ? [['Service'], ['Service', ...Object.keys(extra)]]
+    : [['Service']];
 
   const flush = () => {
     if (!counters.size && !gauges.size && !timings.size) return;
@@ -47,10 +53,11 @@ export function createMetrics(options: {
         _aws: {
           Timestamp: Date.now(),
           CloudWatchMetrics: [
-            { Namespace: METRICS_NAMESPACE, Dimensions: [['Service']], Metrics: definitions },
+            { Namespace: METRICS_NAMESPACE, Dimensions: dimensionSets, Metrics: definitions },
           ],
         },
         Service: options.service,
+        ...extra,
         host: options.host,
         ...values,
       }),

@@ -20,6 +20,7 @@ import { createSnapshotStore } from './auth-state/snapshots.js';
 import { createCommandHandler, type SessionRegistry } from './commands/handlers.js';
 import { type ShardConsumer, startShardConsumer } from './commands/shard-consumer.js';
 import { createLeaseManager, leaseKeyOf } from './leases/lease-manager.js';
+import { discoverEgressIp } from './process/egress-ip.js';
 import { startHealthServer } from './process/health-server.js';
 import { routeLibsignalConsole } from './process/quiet-libsignal.js';
 import { LIVE_STATES, TenantSession } from './session/tenant-session.js';
@@ -69,9 +70,11 @@ export async function startSocketHost(options: SocketHostOptions): Promise<Socke
   const messages = createMessageStore({ ...storeDeps, retentionDays: config.messageRetentionDays });
   const events = createEventPublisher({ dynamo: clients.dynamo, sqs: clients.sqs, config });
   const commands = createCommandQueue({ sqs: clients.sqs, config });
+  const egressIp = await discoverEgressIp(config.host.egressIpUrl);
   const metrics = createMetrics({
     service: 'socket-host',
     host: hostId,
+    dimensions: egressIp ? { EgressIp: egressIp } : undefined,
     write: config.env === 'production' ? undefined : () => {},
   });
   const authState = createAuthStateRepository({
@@ -233,13 +236,14 @@ export async function startSocketHost(options: SocketHostOptions): Promise<Socke
           body: {
             status: stopping ? 'stopping' : 'ok',
             hostId,
+            egressIp: egressIp ?? null,
             shards: leases?.heldShards() ?? [],
             sessions: countByStatus(),
           },
         }));
 
   await leases.start();
-  log.info({ shards: leases.heldShards(), healthUrl: health?.url }, 'socket host started');
+  log.info({ shards: leases.heldShards(), healthUrl: health?.url, egressIp }, 'socket host started');
 
   return {
     hostId,

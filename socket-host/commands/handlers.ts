@@ -75,8 +75,11 @@ export function createCommandHandler(deps: {
       try {
         const session = await liveSession(tenantId);
         await session.send(payload.messageId, payload.to, payload.content);
-        await session.advance(payload.messageId, 'sent');
-        await deps.sessions.incrementCounter(tenantId, 'sentCount');
+        // Independent writes: one round trip on the tenant's critical path, not two.
+        await Promise.all([
+          session.advance(payload.messageId, 'sent'),
+          deps.sessions.incrementCounter(tenantId, 'sentCount'),
+        ]);
         return done;
       } catch (thrown) {
         const error = standardize(thrown);
@@ -90,8 +93,10 @@ export function createCommandHandler(deps: {
           return { kind: 'retry', afterSeconds: Math.min(2 ** receiveCount, 30) };
         }
         const reason = { code: error.code, message: error.message };
-        await advanceMessage(deps, tenantId, payload.messageId, 'failed', reason);
-        await deps.sessions.incrementCounter(tenantId, 'failedCount');
+        await Promise.all([
+          advanceMessage(deps, tenantId, payload.messageId, 'failed', reason),
+          deps.sessions.incrementCounter(tenantId, 'failedCount'),
+        ]);
         deps.metrics.count('MessagesFailed');
         log.warn({ tenantId, messageId: payload.messageId, code: error.code }, 'send failed');
         return done;

@@ -468,8 +468,10 @@ export class TenantSession {
     const isNew = await this.deps.messages.recordInbound(this.tenantId, data);
     if (!isNew) return;
     this.deps.metrics.count('MessagesReceived');
-    await this.deps.sessions.incrementCounter(this.tenantId, 'receivedCount');
-    await this.deps.events.publish(this.tenantId, 'message.received', data);
+    await Promise.all([
+      this.deps.sessions.incrementCounter(this.tenantId, 'receivedCount'),
+      this.deps.events.publish(this.tenantId, 'message.received', data),
+    ]);
   }
 
   private async onReceipt(update: WAMessageUpdate): Promise<void> {

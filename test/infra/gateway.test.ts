@@ -306,6 +306,7 @@ describe('socket host', () => {
       RESOURCE_PREFIX: PREFIX,
       SHARD_COUNT: '4',
       HOST_HEALTH_PORT: '8080',
+      EGRESS_IP_URL: 'https://checkip.amazonaws.com',
       BUCKET_NAME: expect.anything(),
     });
   });

@@ -29,4 +29,19 @@ describe('Embedded Metric Format', () => {
     expect(second.MessagesSent).toBeUndefined();
     expect(second.SessionsConnected).toBe(7);
   });
+
+  it('publishes every metric also per extra dimension, such as the host’s egress IP', () => {
+    const lines: string[] = [];
+    const metrics = createMetrics({
+      service: 'socket-host',
+      host: 'h1',
+      dimensions: { EgressIp: '203.0.113.7' },
+      write: (l) => lines.push(l),
+    });
+    metrics.gauge('SessionsConnected', 4);
+    metrics.stop();
+    const doc = JSON.parse(lines[0] ?? '{}');
+    expect(doc._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Service'], ['Service', 'EgressIp']]);
+    expect(doc).toMatchObject({ Service: 'socket-host', EgressIp: '203.0.113.7', SessionsConnected: 4 });
+  });
 });

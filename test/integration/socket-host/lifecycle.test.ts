@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../../shared/aws/clients.js';
 import { physicalName, webhookQueue } from '../../../shared/resources.js';
@@ -13,15 +15,23 @@ describe('a tenant session through the API, the socket host and the simulator', 
   let tenantId: string;
   let owner: Phone;
   let contact: Phone;
+  let whatIsMyIp: Server;
 
   beforeAll(async () => {
-    gw = await startTestGateway('life');
+    // Stands in for checkip.amazonaws.com, which the host asks for its egress IP.
+    whatIsMyIp = createServer((_req, res) => res.end('203.0.113.7\n'));
+    await new Promise<void>((resolve) => whatIsMyIp.listen(0, '127.0.0.1', resolve));
+    const { port } = whatIsMyIp.address() as AddressInfo;
+    gw = await startTestGateway('life', { EGRESS_IP_URL: `http://127.0.0.1:${port}/` });
     await gw.startHost();
     ({ client, tenantId } = await gw.api.createTenant());
     owner = gw.sim.createPhone();
     contact = gw.sim.createPhone({ autoDeliveryReceipts: false });
   });
-  afterAll(() => gw.close());
+  afterAll(async () => {
+    await gw.close();
+    whatIsMyIp.close();
+  });
 
   it('links by QR read from GET /sessions/{id}/qr and reports connected', async () => {
     const init = await client.post(`/sessions/${tenantId}/initialize`, { method: 'qr' });
@@ -126,12 +136,18 @@ describe('a tenant session through the API, the socket host and the simulator', 
     expect(res.body.data.contact).toMatchObject({ phone: contact.number, checked: true, exists: true });
   });
 
-  it('serves the container health endpoint with the shards it holds', async () => {
+  it('serves the container health endpoint with the shards it holds and its egress IP', async () => {
     const [host] = gw.hosts;
     const res = await fetch(host?.healthUrl ?? '');
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { status: string; shards: number[]; sessions: Record<string, number> };
+    const body = (await res.json()) as {
+      status: string;
+      egressIp: string;
+      shards: number[];
+      sessions: Record<string, number>;
+    };
     expect(body.status).toBe('ok');
+    expect(body.egressIp).toBe('203.0.113.7');
     expect(body.shards).toEqual([0, 1, 2, 3]);
     expect(body.sessions.connected).toBeGreaterThanOrEqual(2);
   });
