@@ -7,6 +7,8 @@
  * Needs Java (DynamoDB Local).
  */
 import { fork } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import inspector from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -51,6 +53,7 @@ async function hostChild() {
   gc?.();
   const baseline = process.memoryUsage().rss;
   const host = await startSocketHost({ config, healthPort: null, commandWaitSeconds: 1 });
+  const profile = await startCpuProfile(process.env.BENCH_CPU_PROFILE);
   process.send?.({ baseline });
   process.on('message', async (m) => {
     if (m !== 'measure') return;
@@ -59,7 +62,20 @@ async function hostChild() {
     gc?.();
     process.send?.({ rss: process.memoryUsage().rss, sessions: host.sessions().length });
   });
-  process.on('disconnect', () => void host.stop().then(() => process.exit(0)));
+  process.on('disconnect', () => void profile().then(() => host.stop()).then(() => process.exit(0)));
+}
+
+/** `BENCH_CPU_PROFILE=file.cpuprofile`: a CPU profile of the host child, for Chrome DevTools. */
+async function startCpuProfile(file: string | undefined): Promise<() => Promise<void>> {
+  if (!file) return async () => {};
+  const session = new inspector.Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(file, JSON.stringify(profile));
+  };
 }
 
 async function main(ns: number[]) {

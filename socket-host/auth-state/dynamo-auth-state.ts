@@ -37,6 +37,8 @@ const CREDS_KEY = 'creds';
 /** TransactWriteItems takes 100 items; one is the fence check. */
 const WRITES_PER_TRANSACTION = 99;
 const READS_PER_BATCH = 100;
+/** Bounds the per-session memory of known-absent keys; past it the set starts again. */
+const MAX_ABSENT_KEYS = 5_000;
 /** Items are limited to 400 KB; keep well clear so the key and attributes always fit. */
 const SPILL_THRESHOLD_BYTES = 300 * 1024;
 
@@ -152,15 +154,19 @@ export function createAuthStateRepository(deps: AuthStateDeps) {
       const serial = (entries: Array<[string, unknown]>) => oneAtATime(() => write(fence, entries));
       const stored = await readMany(tenantId, [CREDS_KEY]);
       const creds = (stored.get(CREDS_KEY) as AuthenticationCreds | undefined) ?? initAuthCreds();
+      // Keys known not to exist. Baileys' cache keeps only values, so a key that is never written
+      // (a contact's `tctoken`, say) would be read from DynamoDB on every send. This process is
+      // the tenant's only writer while it holds the fence, so its own writes keep the set true.
+      const absent = new Set<string>();
       return {
         state: {
           creds,
           keys: {
             get: async <T extends keyof SignalDataTypeMap>(type: T, ids: string[]) => {
-              const values = await readMany(
-                tenantId,
-                ids.map((id) => itemKey(type, id)),
-              );
+              const wanted = ids.map((id) => itemKey(type, id)).filter((key) => !absent.has(key));
+              const values = wanted.length ? await readMany(tenantId, wanted) : new Map<string, unknown>();
+              if (absent.size + wanted.length > MAX_ABSENT_KEYS) absent.clear();
+              for (const key of wanted) if (!values.has(key)) absent.add(key);
               const out: { [id: string]: SignalDataTypeMap[T] } = {};
               for (const id of ids) {
                 let value = values.get(itemKey(type, id));
@@ -174,8 +180,12 @@ export function createAuthStateRepository(deps: AuthStateDeps) {
             set: async (data: SignalDataSet) => {
               const entries: Array<[string, unknown]> = [];
               for (const [type, values] of Object.entries(data)) {
-                for (const [id, value] of Object.entries(values ?? {}))
-                  entries.push([itemKey(type, id), value]);
+                for (const [id, value] of Object.entries(values ?? {})) {
+                  const key = itemKey(type, id);
+                  if (value === null || value === undefined) absent.add(key);
+                  else absent.delete(key);
+                  entries.push([key, value]);
+                }
               }
               await serial(entries);
             },

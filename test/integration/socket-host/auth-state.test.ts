@@ -54,6 +54,42 @@ describe('auth state store', () => {
     expect((await repo.countByType(fence.tenantId))['pre-key']).toBe(812);
   });
 
+  it('reads a key found missing once no more, until it is written (its own writes keep that true)', async () => {
+    const fence = await fenced();
+    const reads: string[] = [];
+    const counted = createAwsClients(config);
+    counted.dynamo.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === 'BatchGetItemCommand') reads.push(context.commandName);
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const countedRepo = createAuthStateRepository({
+      dynamo: counted.dynamo,
+      s3: counted.s3,
+      tableName: tableName(config, 'authState'),
+      bucketName: config.bucketName,
+    });
+    const auth = await countedRepo.open(fence);
+    const token = { token: Buffer.from('tc'), timestamp: '1' };
+    reads.length = 0;
+    expect(await auth.state.keys.get('tctoken', ['15550002222@s.whatsapp.net'])).toEqual({});
+    expect(await auth.state.keys.get('tctoken', ['15550002222@s.whatsapp.net'])).toEqual({});
+    expect(reads).toHaveLength(1);
+    await auth.state.keys.set({ tctoken: { '15550002222@s.whatsapp.net': token } });
+    const read = await auth.state.keys.get('tctoken', ['15550002222@s.whatsapp.net']);
+    expect(Buffer.from(read['15550002222@s.whatsapp.net']?.token ?? []).toString()).toBe('tc');
+    expect(reads).toHaveLength(2);
+    await auth.state.keys.set({ tctoken: { '15550002222@s.whatsapp.net': null } });
+    expect(await auth.state.keys.get('tctoken', ['15550002222@s.whatsapp.net'])).toEqual({});
+    expect(reads).toHaveLength(2);
+    // Another process (a restart) still reads the store itself: the set lives only in this session.
+    expect(await (await repo.open(fence)).state.keys.get('tctoken', ['15550002222@s.whatsapp.net'])).toEqual(
+      {},
+    );
+  });
+
   it('keeps creds across a reopen, as after a restart', async () => {
     const fence = await fenced();
     const auth = await repo.open(fence);
