@@ -62,7 +62,13 @@ async function hostChild() {
     gc?.();
     process.send?.({ rss: process.memoryUsage().rss, sessions: host.sessions().length });
   });
-  process.on('disconnect', () => void profile().then(() => host.stop()).then(() => process.exit(0)));
+  process.on(
+    'disconnect',
+    () =>
+      void profile()
+        .then(() => host.stop())
+        .then(() => process.exit(0)),
+  );
 }
 
 /** `BENCH_CPU_PROFILE=file.cpuprofile`: a CPU profile of the host child, for Chrome DevTools. */
