@@ -5,9 +5,19 @@ import { targetPolicy } from '../../shared/net/target-guard.js';
 import { createTenantStore } from '../../shared/stores/tenants.js';
 import { createWebhookAttemptStore } from '../../shared/stores/webhook-attempts.js';
 import { createWebhookEventStore } from '../../shared/stores/webhook-events.js';
-import { DEFAULT_MAX_IN_FLIGHT_WAIT_MS, type DispatcherDeps } from './dispatcher.js';
+import type { BreakerPolicy } from './breaker.js';
+import { CLAIM_MARGIN_MS, DEFAULT_MAX_IN_FLIGHT_WAIT_MS, type DispatcherDeps } from './dispatcher.js';
 import { createWebhookQueue } from './queue.js';
-import { defaultSchedule } from './schedule.js';
+import { DEFAULT_RETRY_DELAYS_MS, defaultSchedule } from './schedule.js';
+
+/** The breaker from configuration; a put-off event waits at most the schedule's longest delay. */
+export function breakerPolicy(config: Pick<Config, 'webhooks' | 'webhookHealth'>): BreakerPolicy {
+  return {
+    ...config.webhookHealth,
+    probeHoldMs: config.webhooks.timeoutMs + CLAIM_MARGIN_MS,
+    maxDeferralMs: Math.max(...DEFAULT_RETRY_DELAYS_MS),
+  };
+}
 
 /** The dispatcher's collaborators from configuration; tests override the schedule, clock or policy. */
 export function buildDispatcherDeps(
@@ -28,6 +38,7 @@ export function buildDispatcherDeps(
     timeoutMs: config.webhooks.timeoutMs,
     policy: targetPolicy(config),
     maxInFlightWaitMs: DEFAULT_MAX_IN_FLIGHT_WAIT_MS,
+    breaker: breakerPolicy(config),
     ...overrides,
   };
 }

@@ -2,10 +2,12 @@ import { type WebhookEvent, webhookEventSchema } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
 import type { Lookup, TargetPolicy } from '../../shared/net/target-guard.js';
-import type { TenantStore } from '../../shared/stores/tenants.js';
+import type { TenantStore, TenantWebhook, WebhookHealth } from '../../shared/stores/tenants.js';
 import type { WebhookAttemptStore } from '../../shared/stores/webhook-attempts.js';
 import type { WebhookEventStore } from '../../shared/stores/webhook-events.js';
+import { admit, type BreakerPolicy, deferralMs, mayDisable } from './breaker.js';
 import { type DeliveryResult, deliver } from './deliver.js';
+import { recordEndpointFailure, recordEndpointSuccess } from './endpoint-health.js';
 import type { WebhookQueue } from './queue.js';
 import { nextRetryDelayMs, type RetrySchedule } from './schedule.js';
 
@@ -29,14 +31,19 @@ export interface DispatcherDeps {
    * events table, so one dead endpoint cannot fill the queue's in-flight limit (DESIGN §8).
    */
   maxInFlightWaitMs: number;
+  /** The per-endpoint circuit breaker and the failing-too-long limit. */
+  breaker: BreakerPolicy;
   lookup?: Lookup;
   fetch?: typeof fetch;
-  /** WebhookDeliveries and WebhookFailures, for the dashboard and alarms. */
+  /**
+   * WebhookDeliveries, WebhookFailures, WebhookDeferrals, WebhookBreakerOpenings and
+   * WebhookEndpointsDisabled, for the dashboard and alarms.
+   */
   metrics?: Metrics;
 }
 
 /** A claimed attempt is held this long past the request timeout before another worker may take it. */
-const CLAIM_MARGIN_MS = 30_000;
+export const CLAIM_MARGIN_MS = 30_000;
 
 /** DESIGN §8: waits up to 15 minutes may use visibility; longer ones are parked. */
 export const DEFAULT_MAX_IN_FLIGHT_WAIT_MS = 15 * 60 * 1000;
@@ -54,6 +61,8 @@ export type DispatchOutcome =
   | 'parked'
   | 'dead-lettered'
   | 'endpoint-gone'
+  | 'endpoint-disabled'
+  | 'deferred'
   | 'duplicate'
   | 'invalid';
 
@@ -75,10 +84,27 @@ export async function dispatchWebhook(deps: DispatcherDeps, message: QueueMessag
   const log = deps.log.child({ tenantId, eventId, eventType: event.type });
 
   const tenant = await deps.tenants.find(tenantId);
-  if (!tenant?.webhook?.enabled) {
+  const webhook = tenant?.webhook;
+  if (!tenant || !webhook?.enabled) {
     const stored = await deps.events.markStored(tenantId, eventId);
     log.debug({ stored }, 'no enabled webhook endpoint; event kept for replay');
     return { outcome: stored ? 'stored' : 'duplicate', ack: true };
+  }
+
+  // The breaker is read from the tenant item already fetched: a healthy endpoint costs nothing more.
+  const admission = admit(webhook.health, deps.now(), deps.breaker);
+  if (admission.kind === 'wait') return putOff(deps, event, message, webhook.health!, log);
+  if (admission.kind === 'probe') {
+    // Half-open: one worker wins the probe; the others put their events off as while open.
+    // (If this event then turns out to be a duplicate, the probe hold simply lapses.)
+    const won = await deps.tenants.saveWebhookHealth(
+      tenantId,
+      webhook.url,
+      webhook.health?.version,
+      admission.health,
+    );
+    if (!won) return putOff(deps, event, message, webhook.health!, log);
+    log.info('webhook endpoint breaker half-open; probing with one attempt');
   }
 
   // The attempt count lives on the event row (conditional update), not in SQS's receive count.
@@ -91,7 +117,7 @@ export async function dispatchWebhook(deps: DispatcherDeps, message: QueueMessag
   }
 
   const result = await deliver({
-    url: tenant.webhook.url,
+    url: webhook.url,
     eventId,
     body: message.body,
     secrets: deps.tenants.activeSecrets(tenant),
@@ -111,7 +137,7 @@ export async function dispatchWebhook(deps: DispatcherDeps, message: QueueMessag
       latencyMs: result.latencyMs,
       error: result.error,
     }),
-    recordOutcome(deps, event, message, attempt, result, log),
+    recordOutcome(deps, event, message, webhook, attempt, result, log),
   ]);
   return outcome;
 }
@@ -120,6 +146,7 @@ async function recordOutcome(
   deps: DispatcherDeps,
   event: WebhookEvent,
   message: QueueMessage,
+  webhook: TenantWebhook,
   attempt: number,
   result: DeliveryResult,
   log: Logger,
@@ -129,26 +156,49 @@ async function recordOutcome(
   if (!result.delivered) deps.metrics?.count('WebhookFailures');
 
   if (result.delivered) {
-    await deps.events.recordOutcome(tenantId, eventId, {
-      status: 'delivered',
-      statusCode: result.statusCode,
-    });
+    await Promise.all([
+      deps.events.recordOutcome(tenantId, eventId, { status: 'delivered', statusCode: result.statusCode }),
+      recordEndpointSuccess(deps, tenantId, webhook, log),
+    ]);
     log.info({ attempt, statusCode: result.statusCode, latencyMs: result.latencyMs }, 'webhook delivered');
     deps.metrics?.count('WebhookDeliveries');
     return { outcome: 'delivered', ack: true, attempt };
   }
 
   if (result.gone) {
-    await deps.tenants.disableWebhook(tenantId, 'The endpoint answered 410 Gone');
+    await deps.tenants.disableWebhook(tenantId, 'The endpoint answered 410 Gone', webhook.url);
     await deps.events.recordOutcome(tenantId, eventId, {
       status: 'failed',
       reason: 'endpoint_gone',
       ...last,
     });
     log.warn({ attempt }, 'webhook endpoint answered 410 Gone; endpoint disabled');
+    deps.metrics?.count('WebhookEndpointsDisabled');
     return { outcome: 'endpoint-gone', ack: true, attempt };
   }
 
+  const health = recordEndpointFailure(deps, tenantId, webhook, log);
+  // Only a streak already past the limit can disable the endpoint; else the retry need not wait.
+  if (mayDisable(webhook.health, deps.now(), deps.breaker) && (await health)?.disable) {
+    // Kept for replay like every later event, as for a tenant without an endpoint.
+    await deps.events.markStored(tenantId, eventId);
+    return { outcome: 'endpoint-disabled', ack: true, attempt };
+  }
+  const [, outcome] = await Promise.all([health, scheduleRetry(deps, event, message, attempt, result, log)]);
+  return outcome;
+}
+
+/** The next attempt of a failed event: on the queue, parked, or none left (dead-lettered). */
+async function scheduleRetry(
+  deps: DispatcherDeps,
+  event: WebhookEvent,
+  message: QueueMessage,
+  attempt: number,
+  result: DeliveryResult,
+  log: Logger,
+): Promise<DispatchResult> {
+  const { tenantId, id: eventId } = event;
+  const last = { statusCode: result.statusCode, error: result.error };
   const delayMs = nextRetryDelayMs(deps.schedule, attempt, result);
   if (delayMs === undefined) {
     await deps.queue.sendToDeadLetter(message.body, 'retries_exhausted');
@@ -171,6 +221,30 @@ async function recordOutcome(
   await deps.events.park(tenantId, eventId, dueAt, last);
   log.info({ attempt, delayMs, ...last }, 'webhook failed; retry parked');
   return { outcome: 'parked', ack: true, attempt };
+}
+
+/**
+ * The endpoint's breaker is open: the event waits without using an attempt (it must never be
+ * dead-lettered for attempts it was not given), on the queue or parked, as a failed attempt's retry.
+ */
+async function putOff(
+  deps: DispatcherDeps,
+  event: WebhookEvent,
+  message: QueueMessage,
+  health: WebhookHealth,
+  log: Logger,
+): Promise<DispatchResult> {
+  const delayMs = deferralMs(health, deps.now(), deps.breaker, deps.schedule);
+  const dueAt = new Date(deps.now().getTime() + delayMs).toISOString();
+  const park = delayMs > deps.maxInFlightWaitMs;
+  if (!(await deps.events.defer(event.tenantId, event.id, dueAt, { park }))) {
+    log.debug('webhook message skipped: event not deliverable now');
+    return { outcome: 'duplicate', ack: true };
+  }
+  if (!park) await deps.queue.retryLater(message.receiptHandle, delayMs / 1000);
+  deps.metrics?.count('WebhookDeferrals');
+  log.debug({ delayMs, park, openUntil: health.openUntil }, 'webhook endpoint breaker open; event put off');
+  return { outcome: 'deferred', ack: park };
 }
 
 /**

@@ -217,6 +217,21 @@ export const UpdateTenantRequest = z
   })
   .openapi('UpdateTenantRequest');
 
+const WebhookEndpointHealth = z
+  .object({
+    breaker: z.enum(['closed', 'open', 'half-open']).openapi({
+      description:
+        '`open`: events wait (they keep their attempts) until openUntil; `half-open`: one attempt probes the endpoint; `closed`: every event is attempted.',
+    }),
+    consecutiveFailures: z.number().int(),
+    failingSince: z.string().nullable().openapi({
+      description: 'First failure since the last success; failing too long disables the endpoint.',
+    }),
+    lastFailureAt: z.string().nullable(),
+    openUntil: z.string().nullable(),
+  })
+  .openapi('WebhookEndpointHealth');
+
 const TenantFields = z.object({
   tenantId: TenantId,
   name: z.string(),
@@ -225,7 +240,15 @@ const TenantFields = z.object({
   updatedAt: z.string(),
   rateLimit: RateLimitSettings.nullable(),
   webhook: z
-    .object({ url: z.string(), enabled: z.boolean(), disabledReason: z.string().optional() })
+    .object({
+      url: z.string(),
+      enabled: z.boolean(),
+      disabledReason: z.string().optional().openapi({
+        description:
+          'Why delivery stopped (410 Gone, or failing too long); setting the URL again re-enables it.',
+      }),
+      health: WebhookEndpointHealth,
+    })
     .nullable(),
 });
 

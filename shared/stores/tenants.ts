@@ -14,6 +14,26 @@ export interface TenantWebhook {
   url: string;
   enabled: boolean;
   disabledReason?: string;
+  /** Absent while the endpoint is healthy; a new URL replaces the whole map, which resets it. */
+  health?: WebhookHealth;
+}
+
+/**
+ * The endpoint's failure streak and circuit breaker, shared by every dispatcher worker (DESIGN §8).
+ * `version` rises on every write, so concurrent workers update it with optimistic concurrency.
+ */
+export interface WebhookHealth {
+  version: number;
+  consecutiveFailures: number;
+  /** First failure since the last success. */
+  failingSince: string;
+  lastFailureAt: string;
+  /** Set while the breaker is open: attempts wait until then; after it, one attempt probes. */
+  openUntil?: string;
+  /** Times the breaker has opened in this streak; the cool-down grows with it. */
+  openings?: number;
+  /** The one half-open attempt is in flight; `openUntil` is then its hold. */
+  probing?: boolean;
 }
 
 export interface Tenant {
@@ -54,7 +74,22 @@ export interface TenantStore {
   rotateWebhookSecret(tenantId: string): Promise<{ tenant: Tenant; secret: string }>;
   /** Secrets that sign now: the current one and any previous one still inside its window. */
   activeSecrets(tenant: Tenant): string[];
-  disableWebhook(tenantId: string, reason: string): Promise<void>;
+  /** Only while the endpoint is still `url`, when given: a late answer from an old URL changes nothing. */
+  disableWebhook(tenantId: string, reason: string, url?: string): Promise<void>;
+  /**
+   * Replaces the health of the enabled endpoint `url` if it is still at `seenVersion` (undefined: no
+   * health yet), optionally disabling the endpoint in the same write. False when another worker, a
+   * success or a new URL changed it first: re-read and decide again.
+   */
+  saveWebhookHealth(
+    tenantId: string,
+    url: string,
+    seenVersion: number | undefined,
+    health: WebhookHealth,
+    disabledReason?: string,
+  ): Promise<boolean>;
+  /** A success closes the breaker and ends the streak; unconditional on version, so no reset is lost. */
+  clearWebhookHealth(tenantId: string, url: string): Promise<void>;
 }
 
 export function createTenantStore(deps: StoreDeps): TenantStore {
@@ -136,7 +171,7 @@ export function createTenantStore(deps: StoreDeps): TenantStore {
       }
       if (patch.webhookUrl === null) removes.push('webhook');
       else if (patch.webhookUrl !== undefined) {
-        // A new URL re-enables delivery: the tenant fixed what disabled it.
+        // A new URL re-enables delivery and, replacing the whole map, clears the breaker and streak.
         sets.push('webhook = :webhook');
         values[':webhook'] = { url: patch.webhookUrl, enabled: true };
       }
@@ -189,7 +224,7 @@ export function createTenantStore(deps: StoreDeps): TenantStore {
       const at = now().toISOString();
       return tenant.webhookSecrets.filter((s) => !s.expiresAt || s.expiresAt > at).map((s) => s.secret);
     },
-    async disableWebhook(tenantId, reason) {
+    async disableWebhook(tenantId, reason, url) {
       await dynamo
         .send(
           new UpdateCommand({
@@ -197,8 +232,57 @@ export function createTenantStore(deps: StoreDeps): TenantStore {
             Key: { tenantId },
             UpdateExpression:
               'SET webhook.enabled = :false, webhook.disabledReason = :reason, updatedAt = :at',
-            ConditionExpression: 'attribute_exists(webhook)',
-            ExpressionAttributeValues: { ':false': false, ':reason': reason, ':at': now().toISOString() },
+            ConditionExpression: url ? 'webhook.#url = :url' : 'attribute_exists(webhook)',
+            ExpressionAttributeNames: url ? { '#url': 'url' } : undefined,
+            ExpressionAttributeValues: {
+              ':false': false,
+              ':reason': reason,
+              ':at': now().toISOString(),
+              ...(url ? { ':url': url } : {}),
+            },
+          }),
+        )
+        .catch((error) => {
+          if (!isConditionFailure(error)) throw error;
+        });
+    },
+    async saveWebhookHealth(tenantId, url, seenVersion, health, disabledReason) {
+      const sets = ['webhook.health = :health'];
+      const values: Record<string, unknown> = { ':health': health, ':url': url, ':true': true };
+      if (disabledReason !== undefined) {
+        sets.push('webhook.enabled = :false', 'webhook.disabledReason = :reason', 'updatedAt = :at');
+        Object.assign(values, { ':false': false, ':reason': disabledReason, ':at': now().toISOString() });
+      }
+      const seen =
+        seenVersion === undefined ? 'attribute_not_exists(webhook.health)' : 'webhook.health.version = :seen';
+      if (seenVersion !== undefined) values[':seen'] = seenVersion;
+      try {
+        await dynamo.send(
+          new UpdateCommand({
+            TableName,
+            Key: { tenantId },
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: `webhook.#url = :url AND webhook.enabled = :true AND ${seen}`,
+            ExpressionAttributeNames: { '#url': 'url' },
+            ExpressionAttributeValues: values,
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+    async clearWebhookHealth(tenantId, url) {
+      await dynamo
+        .send(
+          new UpdateCommand({
+            TableName,
+            Key: { tenantId },
+            UpdateExpression: 'REMOVE webhook.health',
+            ConditionExpression: 'webhook.#url = :url AND attribute_exists(webhook.health)',
+            ExpressionAttributeNames: { '#url': 'url' },
+            ExpressionAttributeValues: { ':url': url },
           }),
         )
         .catch((error) => {

@@ -29,6 +29,8 @@ export interface WebhookEventRow {
   nextAttemptAt?: string;
   deliveredAt?: string;
   failureReason?: FailureReason;
+  /** Times the endpoint's open circuit breaker put it off; these use none of its attempts. */
+  deferrals?: number;
   /** A worker is delivering it until then; a duplicate message finds it held. */
   inFlightUntil?: string;
   /** Present only while parked: the `byDue` index is sparse. */
@@ -63,6 +65,12 @@ export interface WebhookEventStore {
       | { status: 'retrying'; nextAttemptAt: string; statusCode?: number; error?: string }
       | { status: 'failed'; reason: FailureReason; statusCode?: number; error?: string },
   ): Promise<void>;
+  /**
+   * Puts off an event without using an attempt (the endpoint's breaker is open): due again at `dueAt`,
+   * parked for the sweeper when `park`, else the caller keeps the queue message invisible until then.
+   * False when the event is not deliverable now (finished, parked, in flight elsewhere).
+   */
+  defer(tenantId: string, eventId: string, dueAt: string, options: { park: boolean }): Promise<boolean>;
   /** Parks a retry due at `dueAt` for the sweeper. */
   park(
     tenantId: string,
@@ -179,6 +187,32 @@ export function createWebhookEventStore(deps: StoreDeps): WebhookEventStore {
         return (Attributes as WebhookEventRow).attempts;
       } catch (error) {
         if (isConditionFailure(error)) return undefined;
+        throw error;
+      }
+    },
+    async defer(tenantId, eventId, dueAt, { park }) {
+      const at = now().toISOString();
+      try {
+        await dynamo.send(
+          new UpdateCommand({
+            TableName,
+            Key: { tenantId, eventId },
+            UpdateExpression: `SET nextAttemptAt = :due${park ? ', parked = :p, dueAt = :due' : ''} ADD deferrals :one`,
+            ConditionExpression: `${DELIVERABLE} AND (attribute_not_exists(inFlightUntil) OR inFlightUntil < :at)`,
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':due': dueAt,
+              ':one': 1,
+              ':at': at,
+              ':pending': 'pending',
+              ':retrying': 'retrying',
+              ...(park ? { ':p': PARKED } : {}),
+            },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
         throw error;
       }
     },
@@ -336,6 +370,7 @@ export function createWebhookEventStore(deps: StoreDeps): WebhookEventStore {
           'nextAttemptAt',
           'failureReason',
           'deliveredAt',
+          'deferrals',
         ]);
         const row = Attributes as WebhookEventRow;
         return isExpired(row, now()) ? undefined : row;

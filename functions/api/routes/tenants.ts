@@ -11,7 +11,8 @@ import {
   WebhookSecretRotated,
 } from '../../../shared/schemas/api.js';
 import { API_KEY_GRACE_MS } from '../../../shared/stores/api-keys.js';
-import type { Tenant } from '../../../shared/stores/tenants.js';
+import type { Tenant, TenantWebhook } from '../../../shared/stores/tenants.js';
+import { breakerState } from '../../webhook-dispatcher/breaker.js';
 import type { ApiDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { requireAdmin } from '../middleware/auth.js';
@@ -76,14 +77,28 @@ const rotateSecret = createRoute({
 });
 
 /** The public view: secrets never leave except once, at creation or rotation. */
-const view = (tenant: Tenant) => ({
+const view = (tenant: Tenant, now: Date) => ({
   tenantId: tenant.tenantId,
   name: tenant.name,
   status: tenant.status,
   createdAt: tenant.createdAt,
   updatedAt: tenant.updatedAt,
   rateLimit: tenant.rateLimit ?? null,
-  webhook: tenant.webhook ?? null,
+  webhook: tenant.webhook ? webhookView(tenant.webhook, now) : null,
+});
+
+/** The endpoint as the tenant should see it: whether it is delivering and, if not, why. */
+const webhookView = (webhook: TenantWebhook, now: Date) => ({
+  url: webhook.url,
+  enabled: webhook.enabled,
+  disabledReason: webhook.disabledReason,
+  health: {
+    breaker: breakerState(webhook.health, now),
+    consecutiveFailures: webhook.health?.consecutiveFailures ?? 0,
+    failingSince: webhook.health?.failingSince ?? null,
+    lastFailureAt: webhook.health?.lastFailureAt ?? null,
+    openUntil: webhook.health?.openUntil ?? null,
+  },
 });
 
 export function tenantRoutes(deps: ApiDeps) {
@@ -102,27 +117,33 @@ export function tenantRoutes(deps: ApiDeps) {
     const tenant = await deps.tenants.create(body);
     const apiKey = await deps.apiKeys.issue(tenant.tenantId);
     const webhookSecret = tenant.webhookSecrets[0]?.secret ?? '';
-    return c.json({ success: true as const, data: { ...view(tenant), apiKey, webhookSecret } }, 201);
+    return c.json(
+      { success: true as const, data: { ...view(tenant, deps.now()), apiKey, webhookSecret } },
+      201,
+    );
   });
 
   app.openapi(list, async (c) => {
     const page = await deps.tenants.list(c.req.valid('query').cursor);
     return c.json(
-      { success: true as const, data: { items: page.items.map(view), cursor: page.cursor } },
+      {
+        success: true as const,
+        data: { items: page.items.map((t) => view(t, deps.now())), cursor: page.cursor },
+      },
       200,
     );
   });
 
   app.openapi(read, async (c) => {
     const tenant = await deps.tenants.get(c.req.valid('param').id);
-    return c.json({ success: true as const, data: view(tenant) }, 200);
+    return c.json({ success: true as const, data: view(tenant, deps.now()) }, 200);
   });
 
   app.openapi(update, async (c) => {
     const patch = c.req.valid('json');
     await checkWebhookUrl(patch.webhookUrl);
     const tenant = await deps.tenants.update(c.req.valid('param').id, patch);
-    return c.json({ success: true as const, data: view(tenant) }, 200);
+    return c.json({ success: true as const, data: view(tenant, deps.now()) }, 200);
   });
 
   app.openapi(rotateKey, async (c) => {
