@@ -5,7 +5,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
  * The custom metrics the processes emit as Embedded Metric Format lines on stdout (DESIGN §11;
  * socket-host/process/metrics.ts). CloudWatch Logs extracts EMF from any log event, also from the
  * awslogs driver on Fargate: the PutLogEvents `x-amzn-logs-format` header is optional. Each
- * document has the one dimension `Service`.
+ * metric has the dimension `Service`; the socket host's are also published per `Service, EgressIp`.
  */
 export const METRIC_NAMESPACE = 'Wafleet';
 
@@ -25,6 +25,11 @@ export const metricNames = {
   /** Counts (dispatcher): deliveries answered 2xx, attempts that failed. */
   webhookDeliveries: { source: 'webhook-dispatcher', name: 'WebhookDeliveries' },
   webhookFailures: { source: 'webhook-dispatcher', name: 'WebhookFailures' },
+  /** Circuit breaker: events put off while an endpoint's breaker is open, and openings. */
+  webhookDeferrals: { source: 'webhook-dispatcher', name: 'WebhookDeferrals' },
+  webhookBreakerOpenings: { source: 'webhook-dispatcher', name: 'WebhookBreakerOpenings' },
+  /** Endpoints disabled: 410 Gone, or failing for longer than the limit (5 days). */
+  webhookEndpointsDisabled: { source: 'webhook-dispatcher', name: 'WebhookEndpointsDisabled' },
 } as const satisfies Record<string, { source: MetricSource; name: string }>;
 
 export type GatewayMetric = (typeof metricNames)[keyof typeof metricNames];

@@ -9,7 +9,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { GatewayApi } from './api.js';
-import { type GatewayMetric, gatewayMetric, metricNames } from './metrics.js';
+import { type GatewayMetric, gatewayMetric, METRIC_NAMESPACE, metricNames } from './metrics.js';
 import type { GatewayQueues } from './queues.js';
 
 /** Commands are consumed within seconds by the shard's owner; one waiting this long has no owner. */
@@ -100,6 +100,13 @@ export class GatewayMonitoring extends Construct {
       threshold: 3,
       comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
+    this.alarm('WebhookEndpointsDisabled', {
+      description:
+        'A tenant’s webhook endpoint was disabled (410 Gone, or failing for days): tell the tenant',
+      metric: custom(metricNames.webhookEndpointsDisabled),
+      threshold: 1,
+      comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
     this.alarm('FenceLost', {
       description:
         'A host lost the fence of a tenant it served: two owners raced (lease expiry, clock, or a bug)',
@@ -112,11 +119,19 @@ export class GatewayMonitoring extends Construct {
       dashboardName: `${props.resourcePrefix}-gateway`,
       defaultInterval: Duration.hours(3),
     });
-    const graph = (title: string, left: cloudwatch.IMetric[], width = 8) =>
+    const graph = (title: string, left: cloudwatch.IMetric[], width = 6) =>
       new cloudwatch.GraphWidget({ title, left, width, height: 6 });
     this.dashboard.addWidgets(
       graph('Sessions connected (all tasks)', [
         gatewayMetric(metricNames.sessionsConnected, { statistic: 'Sum', label: 'connected' }),
+      ]),
+      // WhatsApp limits some requests per address (DESIGN §12): how tenants spread over egress IPs.
+      graph('Sessions connected per egress IP', [
+        new cloudwatch.MathExpression({
+          expression: `SEARCH('{${METRIC_NAMESPACE},Service,EgressIp} MetricName="${metricNames.sessionsConnected.name}"', 'Sum', 60)`,
+          label: '',
+          period: Duration.minutes(1),
+        }),
       ]),
       graph('Sessions failed / reconnects / fences lost', [
         custom(metricNames.sessionsFailed),
@@ -130,9 +145,14 @@ export class GatewayMonitoring extends Construct {
       ]),
     );
     this.dashboard.addWidgets(
-      graph('Webhook deliveries / failures', [
+      graph('Webhook deliveries / failures / put off by a breaker', [
         custom(metricNames.webhookDeliveries),
         custom(metricNames.webhookFailures),
+        custom(metricNames.webhookDeferrals),
+      ]),
+      graph('Webhook breakers opened / endpoints disabled', [
+        custom(metricNames.webhookBreakerOpenings),
+        custom(metricNames.webhookEndpointsDisabled),
       ]),
       graph('API requests / 4xx / 5xx', [
         api.httpApi.metricCount({ statistic: 'Sum' }),

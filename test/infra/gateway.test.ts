@@ -354,6 +354,7 @@ describe('operations', () => {
     expect(on('5xx')).toHaveLength(1);
     expect(on('SessionsFailed')).toHaveLength(1);
     expect(on('FenceLost')).toHaveLength(1);
+    expect(on('WebhookEndpointsDisabled')).toHaveLength(1);
     for (const alarm of alarms) expect(alarm.AlarmActions).toHaveLength(1);
   });
 
@@ -375,11 +376,15 @@ describe('operations', () => {
       'MessagesFailed',
       'WebhookDeliveries',
       'WebhookFailures',
+      'WebhookDeferrals',
+      'WebhookEndpointsDisabled',
       'ApproximateAgeOfOldestMessage',
       'ApproximateNumberOfMessagesVisible',
     ]) {
       expect(body).toContain(metric);
     }
+    // Sessions per egress IP, found by a search over the socket host's EgressIp dimension.
+    expect(body).toMatch(/SEARCH\('\{Wafleet,Service,EgressIp\} MetricName=\\+"SessionsConnected/);
   });
 
   it('maps a custom domain only when domainName is set', () => {
