@@ -13,6 +13,8 @@ const media = z.object({
   size: z.number().int().nonnegative().optional(),
   /** Object key in the gateway's bucket; fetched through the API, never a public URL. */
   storageKey: z.string().optional(),
+  /** Set instead of `storageKey` when the media could not be fetched from WhatsApp; the message itself arrived. */
+  error: z.string().optional(),
   caption: z.string().optional(),
 });
 

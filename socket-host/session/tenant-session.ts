@@ -446,6 +446,7 @@ export class TenantSession {
     if (view.media) {
       const media = view.media;
       let storageKey: string | undefined;
+      let error: string | undefined;
       try {
         const buffer = (await downloadMediaMessage(message, 'buffer', this.deps.endpoint.mediaDownload, {
           logger: this.log,
@@ -460,10 +461,12 @@ export class TenantSession {
             ContentType: media.mimeType,
           }),
         );
-      } catch (error) {
-        this.log.warn({ messageId: data.messageId, err: error }, 'inbound media not stored');
+      } catch (thrown) {
+        // The message still goes out, saying why its media is missing rather than dropping it.
+        error = 'The media could not be downloaded from WhatsApp';
+        this.log.warn({ messageId: data.messageId, err: thrown }, 'inbound media not stored');
       }
-      data.media = { type: media.kind, ...media, storageKey };
+      data.media = { type: media.kind, ...media, storageKey, error };
     }
     const isNew = await this.deps.messages.recordInbound(this.tenantId, data);
     if (!isNew) return;

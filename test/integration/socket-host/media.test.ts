@@ -164,4 +164,28 @@ describe('media through WhatsApp’s media host', () => {
     );
     expect(object.ContentType).toBe('image/png');
   });
+
+  it('a phone’s image whose media is gone still arrives, saying why instead of a storage key', async () => {
+    const { sqs } = createAwsClients(gw.config);
+    const directPath = '/v/t62.7118-24/0badc0de.enc?ccb=11-4';
+    const id = await contact.sendMessage(owner.jid, {
+      imageMessage: {
+        url: `https://${gw.sim.media.hostname}${directPath}`,
+        directPath,
+        mediaKey: randomBytes(32),
+        mimetype: 'image/jpeg',
+        fileLength: 1234,
+        caption: 'lost',
+      },
+    });
+    const event = await eventually(async () => {
+      const all = await drainQueue(sqs, physicalName(gw.config.resourcePrefix, webhookQueue.name));
+      return all.map((m) => JSON.parse(m.body)).find((e) => e.data?.messageId === id);
+    });
+    expect(event.data.media).toMatchObject({ type: 'image', caption: 'lost' });
+    expect(event.data.media.error).toMatch(/could not be downloaded/);
+    expect(event.data.media.storageKey).toBeUndefined();
+    const stored = (await client.get(`/messages/${id}`)).body.data;
+    expect(stored.direction).toBe('inbound');
+  });
 });
