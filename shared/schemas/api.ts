@@ -232,6 +232,19 @@ const WebhookEndpointHealth = z
   })
   .openapi('WebhookEndpointHealth');
 
+/** A tenant's webhook endpoint as the tenant and the admin see it: never its secrets. */
+export const WebhookEndpoint = z
+  .object({
+    url: z.string(),
+    enabled: z.boolean(),
+    disabledReason: z.string().optional().openapi({
+      description:
+        'Why delivery stopped (410 Gone, or failing too long); setting the URL again re-enables it.',
+    }),
+    health: WebhookEndpointHealth,
+  })
+  .openapi('WebhookEndpoint');
+
 const TenantFields = z.object({
   tenantId: TenantId,
   name: z.string(),
@@ -239,17 +252,7 @@ const TenantFields = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   rateLimit: RateLimitSettings.nullable(),
-  webhook: z
-    .object({
-      url: z.string(),
-      enabled: z.boolean(),
-      disabledReason: z.string().optional().openapi({
-        description:
-          'Why delivery stopped (410 Gone, or failing too long); setting the URL again re-enables it.',
-      }),
-      health: WebhookEndpointHealth,
-    })
-    .nullable(),
+  webhook: WebhookEndpoint.nullable(),
 });
 
 export const TenantView = ok(TenantFields).openapi('Tenant');

@@ -88,7 +88,7 @@ const view = (tenant: Tenant, now: Date) => ({
 });
 
 /** The endpoint as the tenant should see it: whether it is delivering and, if not, why. */
-const webhookView = (webhook: TenantWebhook, now: Date) => ({
+export const webhookView = (webhook: TenantWebhook, now: Date) => ({
   url: webhook.url,
   enabled: webhook.enabled,
   disabledReason: webhook.disabledReason,

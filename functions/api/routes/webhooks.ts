@@ -1,13 +1,14 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { NotFoundError } from '../../../shared/errors.js';
 import { EVENT_TYPES, type EventType, eventDataSchemas } from '../../../shared/events.js';
-import { ok, TenantId } from '../../../shared/schemas/api.js';
+import { ok, TenantId, WebhookEndpoint } from '../../../shared/schemas/api.js';
 import { WEBHOOK_EVENT_STATUSES, type WebhookEventRow } from '../../../shared/stores/webhook-events.js';
 import type { ApiDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { targetTenant } from '../operations/scope.js';
 import { MAX_REPLAY, replayEvents } from '../operations/webhooks.js';
 import { errorResponses, json, jsonBody, security } from './common.js';
+import { webhookView } from './tenants.js';
 
 const tags = ['Webhooks'];
 const companyId = TenantId.optional().openapi({
@@ -69,6 +70,22 @@ const ReplayAccepted = ok(
   z.object({ count: z.number().int(), eventIds: z.array(z.string()), truncated: z.boolean() }),
 ).openapi('WebhookReplayAccepted');
 
+const EndpointView = ok(
+  z.object({
+    webhook: WebhookEndpoint.nullable().openapi({ description: 'null: no webhook URL is set.' }),
+  }),
+).openapi('WebhookEndpointView');
+
+const readEndpoint = createRoute({
+  method: 'get',
+  path: '/webhooks/endpoint',
+  tags,
+  security,
+  summary: 'The webhook endpoint: URL, enabled (or why not) and its circuit breaker',
+  request: { query: z.object({ companyId }) },
+  responses: { 200: json(EndpointView, 'The endpoint, or null when none is set'), ...errorResponses },
+});
+
 const listDeliveries = createRoute({
   method: 'get',
   path: '/webhooks/deliveries',
@@ -121,11 +138,19 @@ const view = (row: WebhookEventRow) => ({
   failureReason: row.failureReason,
 });
 
-/** Delivery log and replay, tenant-scoped: another tenant's events are simply not found. */
+/** Endpoint state, delivery log and replay, tenant-scoped: another tenant’s are simply not found. */
 export function webhookRoutes(deps: ApiDeps) {
   const { webhooks } = deps;
   const app = new OpenAPIHono<AppEnv>();
   documentWebhooks(app);
+
+  app.openapi(readEndpoint, async (c) => {
+    const tenantId = targetTenant(c, c.req.valid('query').companyId);
+    // A tenant key's own tenant was already read (consistently) by authentication.
+    const tenant = c.get('tenant') ?? (await deps.tenants.get(tenantId));
+    const webhook = tenant.webhook ? webhookView(tenant.webhook, deps.now()) : null;
+    return c.json({ success: true as const, data: { webhook } }, 200);
+  });
 
   app.openapi(listDeliveries, async (c) => {
     const query = c.req.valid('query');

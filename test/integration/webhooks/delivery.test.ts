@@ -99,15 +99,19 @@ describe('webhook delivery', () => {
     const t = await tenantWithReceiver(() => (up ? 204 : 503));
     const event = await h.publisher.publish(t.tenantId, 'session.status', sessionStatus());
 
-    // Attempts 1–3 fail; the one-hour wait before attempt 4 is parked, not held in SQS.
-    const parked = await whenStatus(t.client, event.id, 'retrying').then(() =>
-      eventually(async () => {
+    // Attempts 1–3 fail; the one-hour wait before attempt 4 is parked, not held in SQS. `attempts`
+    // reaches 3 when attempt 3 is claimed, before its log entry and the park are written: wait for those.
+    const parkedFor = (d: { nextAttemptAt?: string }) =>
+      d.nextAttemptAt ? Date.parse(d.nextAttemptAt) - Date.now() : 0;
+    const parked = await eventually(
+      async () => {
         const d = await delivery(t.client, event.id);
-        return d.attempts === 3 ? d : undefined;
-      }),
+        return d?.attempts === 3 && d.attemptLog.length === 3 && parkedFor(d) > 50 * 60_000 ? d : undefined;
+      },
+      { message: `event ${event.id} parked after 3 attempts` },
     );
-    expect(parked.attemptLog).toHaveLength(3);
-    expect(Date.parse(parked.nextAttemptAt) - Date.now()).toBeGreaterThan(50 * 60_000);
+    expect(parked).toMatchObject({ status: 'retrying', lastStatusCode: 503 });
+    expect(parked.attemptLog.map((a: { statusCode: number }) => a.statusCode)).toEqual([503, 503, 503]);
 
     // A sweep with the clock two hours on re-queues it; attempt 4 is the last.
     const later = h.dispatcherDeps({ now: () => new Date(Date.now() + 2 * 3_600_000) });
