@@ -82,6 +82,8 @@ export class GatewayApi extends Construct {
     // Replay puts events back on the webhook queue.
     queues.webhooks.queue.grantSendMessages(this.function);
     props.adminKey.grantRead(this.function);
+    // Links to received media are presigned with the function's own role.
+    data.grantMediaRead(this.function);
 
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       apiName: `${props.resourcePrefix}-api`,

@@ -132,6 +132,17 @@ export class GatewayData extends Construct {
     );
     this.key.grantEncryptDecrypt(grantee);
   }
+
+  /** Read-only access to received media: the API presigns download links with it. */
+  grantMediaRead(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [this.bucket.arnForObjects(`${layoutPrefix(bucketLayout.media)}*`)],
+      }),
+    );
+    this.key.grantDecrypt(grantee);
+  }
 }
 
 const attributeTypes: Record<AttributeType, dynamodb.AttributeType> = {

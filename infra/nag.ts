@@ -65,6 +65,12 @@ export function applyNagSuppressions(gateway: WhatsAppGateway): void {
   }
 
   ack(
+    api.function,
+    `IAM5[Resource::${arn(data.bucket)}/${layoutPrefix(bucketLayout.media)}*]`,
+    'Read-only: GET /messages/{id}/media presigns a link to one received file under media/<tenant>/.',
+  );
+
+  ack(
     gateway.adminKey,
     'SMG4',
     'The admin key is a bearer credential held by an operator; it is rotated by hand (infra/README.md), since an automatic rotation would lock the operator out.',

@@ -1,3 +1,4 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createAwsClients } from '../../shared/aws/clients.js';
 import { type CommandQueue, createCommandQueue } from '../../shared/aws/command-queue.js';
@@ -25,6 +26,8 @@ export interface ApiDeps {
   commands: CommandQueue;
   /** The delivery log and the replay queue. */
   webhooks: WebhookApiDeps;
+  /** Signs short-lived download links for received media. */
+  s3: S3Client;
   /** SHA-256 of the admin key, when one is configured. */
   adminKeyHash?: string;
   now: () => Date;
@@ -46,6 +49,7 @@ export async function buildApiDeps(config: Config, log: Logger): Promise<ApiDeps
     rateLimiter: createRateLimiter(storeDeps),
     commands: createCommandQueue({ sqs: clients.sqs, config }),
     webhooks: buildWebhookApiDeps(config, undefined, clients),
+    s3: clients.s3,
     adminKeyHash: adminKey ? hashApiKey(adminKey) : undefined,
     now: () => new Date(),
     startedAt: Date.now(),

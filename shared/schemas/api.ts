@@ -72,10 +72,36 @@ export const MessageView = ok(
     status: z.enum(MESSAGE_STATUSES),
     statusHistory: z.array(z.object({ status: z.enum(MESSAGE_STATUSES), at: z.string() })),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
+    kind: z.enum(['text', 'media', 'reaction', 'other']),
+    text: z.string().optional(),
+    media: z
+      .object({
+        type: z.enum(MEDIA_TYPES),
+        mimeType: z.string().optional(),
+        fileName: z.string().optional(),
+        size: z.number().optional(),
+        caption: z.string().optional(),
+        /** Received media only: why it could not be fetched from WhatsApp. */
+        error: z.string().optional(),
+        /** Received media only: the file is stored; `GET /messages/{id}/media` links to it. */
+        downloadable: z.boolean(),
+      })
+      .optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
   }),
 ).openapi('Message');
+
+export const MediaLinkView = ok(
+  z.object({
+    url: z.url().openapi({ description: 'Presigned HTTPS link to the file; fetch it without the API key.' }),
+    expiresAt: z.string(),
+    type: z.enum(MEDIA_TYPES),
+    mimeType: z.string().optional(),
+    fileName: z.string().optional(),
+    size: z.number().optional(),
+  }),
+).openapi('MediaLink');
 
 // Sessions
 

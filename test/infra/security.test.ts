@@ -101,7 +101,7 @@ describe('IAM', () => {
     expect(wildcards).toEqual([]);
   });
 
-  it('lets the API use only its own tables, send (not receive) commands and replays, and read the admin key', () => {
+  it('lets the API use only its own tables, send (not receive) commands and replays, read the admin key and received media', () => {
     const role = gateway.api.function.role!;
     expect(reachable(role, 'dynamodb', 'dynamodb:PutItem')).toEqual(tableIds(API_WRITE_TABLES));
     expect(reachable(role, 'dynamodb')).toEqual(tableIds([...API_WRITE_TABLES, ...API_READ_TABLES]));
@@ -114,7 +114,14 @@ describe('IAM', () => {
     expect(reachable(role, 'secretsmanager', 'secretsmanager:GetSecretValue')).toEqual(
       new Set([logicalId(gateway.adminKey)]),
     );
-    expect(reachable(role, 's3')).toEqual(new Set());
+    // Only reading received media, to presign download links.
+    const s3Statements = statementsOfRole(role).filter((s) =>
+      asArray(s.Action).some((a) => a.startsWith('s3:')),
+    );
+    expect(s3Statements.map((s) => asArray(s.Action))).toEqual([['s3:GetObject']]);
+    const resources = asArray(s3Statements[0]?.Resource).map((r) => JSON.stringify(r));
+    expect(resources).toHaveLength(1);
+    expect(resources[0]).toContain('"/media/*"');
   });
 
   it('lets the dispatcher consume its queue, send only to its dead-letter queue, and touch only webhook tables and tenants', () => {

@@ -19,7 +19,7 @@ import { createTenantStore } from '../../shared/stores/tenants.js';
 // Throttling and timeouts cannot be produced on demand by DynamoDB Local or fauxqs, so these
 // error paths use aws-sdk-client-mock; every success path is tested against the real servers.
 const config = loadConfig({ ADMIN_API_KEY: 'wfk_admin_unit', AWS_REGION: 'us-east-1' });
-const { dynamo, sqs } = createAwsClients(config);
+const { dynamo, sqs, s3 } = createAwsClients(config);
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const sqsMock = mockClient(SQSClient);
 afterEach(() => {
@@ -40,6 +40,7 @@ function app() {
     rateLimiter: createRateLimiter(storeDeps),
     commands: createCommandQueue({ sqs, config }),
     webhooks: buildWebhookApiDeps(config, undefined, { dynamo, sqs }),
+    s3,
     adminKeyHash: hashApiKey('wfk_admin_unit'),
     now: () => new Date(),
     startedAt: Date.now(),

@@ -1,9 +1,17 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { normalizePhone } from '../../../shared/phone.js';
-import { MessageView, SendAccepted, SendMediaRequest, SendRequest } from '../../../shared/schemas/api.js';
+import {
+  MediaLinkView,
+  MessageView,
+  SendAccepted,
+  SendMediaRequest,
+  SendRequest,
+} from '../../../shared/schemas/api.js';
+import type { MessageRow } from '../../../shared/stores/messages.js';
 import type { ApiDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { idempotent } from '../operations/idempotent.js';
+import { MEDIA_LINK_TTL_SECONDS, mediaLink } from '../operations/media-link.js';
 import { targetTenant } from '../operations/scope.js';
 import { sendMessage } from '../operations/send.js';
 import { errorResponses, json, jsonBody, security } from './common.js';
@@ -45,6 +53,20 @@ const getMessage = createRoute({
     query: z.object({ companyId: z.string().optional() }),
   },
   responses: { 200: json(MessageView, 'The message'), ...errorResponses },
+});
+
+const getMedia = createRoute({
+  method: 'get',
+  path: '/messages/{id}/media',
+  tags: ['Messages'],
+  summary: 'A download link for the media of a received message',
+  description: `A presigned HTTPS link to the stored file, valid for ${MEDIA_LINK_TTL_SECONDS} seconds; fetch it without the API key. 404 when the message has no media, 409 when its media could not be fetched from WhatsApp.`,
+  security,
+  request: {
+    params: z.object({ id: z.string().min(1).max(128) }),
+    query: z.object({ companyId: z.string().optional() }),
+  },
+  responses: { 200: json(MediaLinkView, 'The link'), ...errorResponses },
 });
 
 export function messageRoutes(deps: ApiDeps) {
@@ -99,6 +121,7 @@ export function messageRoutes(deps: ApiDeps) {
           status: row.status,
           statusHistory: row.statusHistory,
           error: row.error,
+          ...contentView(row),
           createdAt: row.createdAt,
           updatedAt: row.updatedAt,
         },
@@ -107,5 +130,50 @@ export function messageRoutes(deps: ApiDeps) {
     );
   });
 
+  app.openapi(getMedia, async (c) => {
+    const tenantId = targetTenant(c, c.req.valid('query').companyId);
+    const link = await mediaLink(
+      { messages: deps.messages, s3: deps.s3, bucketName: deps.config.bucketName, now: deps.now },
+      tenantId,
+      c.req.valid('param').id,
+    );
+    return c.json({ success: true as const, data: link }, 200);
+  });
+
   return app;
+}
+
+/** What the message carried: the sent content, or what arrived. */
+function contentView(row: MessageRow): Pick<z.infer<typeof MessageView>['data'], 'kind' | 'text' | 'media'> {
+  const { content, inbound } = row;
+  if (inbound) {
+    const media = inbound.media;
+    return {
+      kind: inbound.kind,
+      text: inbound.text,
+      media: media && {
+        type: media.type,
+        mimeType: media.mimeType,
+        fileName: media.fileName,
+        size: media.size,
+        caption: media.caption,
+        error: media.error,
+        downloadable: media.storageKey !== undefined,
+      },
+    };
+  }
+  if (content?.type === 'text') return { kind: 'text', text: content.text };
+  if (content) {
+    return {
+      kind: 'media',
+      media: {
+        type: content.type,
+        mimeType: content.mimeType,
+        fileName: content.fileName,
+        caption: content.caption,
+        downloadable: false,
+      },
+    };
+  }
+  return { kind: 'other' };
 }

@@ -163,6 +163,35 @@ describe('media through WhatsApp’s media host', () => {
       true,
     );
     expect(object.ContentType).toBe('image/png');
+
+    // In history, and downloadable through a short-lived link, by this tenant only.
+    const view = (await client.get(`/messages/${id}`)).body.data;
+    expect(view).toMatchObject({
+      direction: 'inbound',
+      kind: 'media',
+      media: { type: 'image', caption: 'from the phone', downloadable: true },
+    });
+    const link = await client.get(`/messages/${id}/media`);
+    expect(link.status).toBe(200);
+    expect(link.body.data).toMatchObject({ type: 'image', mimeType: 'image/png', size: sent.length });
+    const file = await fetch(link.body.data.url);
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await file.arrayBuffer()).equals(sent)).toBe(true);
+    const other = await gw.api.createTenant();
+    const foreign = await other.client.get(`/messages/${id}/media`);
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.error.code).toBe('NOT_FOUND');
+  });
+
+  it('GET /messages/{id}/media answers 404 for a message without received media', async () => {
+    const res = await client.post('/send', { phone: contact.number, message: 'no media here' });
+    const messageId = res.body.data.messageId as string;
+    const view = (await client.get(`/messages/${messageId}`)).body.data;
+    expect(view).toMatchObject({ kind: 'text', text: 'no media here' });
+    const link = await client.get(`/messages/${messageId}/media`);
+    expect(link.status).toBe(404);
+    expect(link.body.error).toMatchObject({ code: 'NOT_FOUND', isRetryable: false });
   });
 
   it('a phone’s image whose media is gone still arrives, saying why instead of a storage key', async () => {
@@ -186,6 +215,10 @@ describe('media through WhatsApp’s media host', () => {
     expect(event.data.media.error).toMatch(/could not be downloaded/);
     expect(event.data.media.storageKey).toBeUndefined();
     const stored = (await client.get(`/messages/${id}`)).body.data;
-    expect(stored.direction).toBe('inbound');
+    expect(stored).toMatchObject({ direction: 'inbound', media: { downloadable: false } });
+    expect(stored.media.error).toMatch(/could not be downloaded/);
+    const link = await client.get(`/messages/${id}/media`);
+    expect(link.status).toBe(409);
+    expect(link.body.error.message).toMatch(/could not be downloaded/);
   });
 });
