@@ -5,7 +5,7 @@ import { targetPolicy } from '../../shared/net/target-guard.js';
 import { createTenantStore } from '../../shared/stores/tenants.js';
 import { createWebhookAttemptStore } from '../../shared/stores/webhook-attempts.js';
 import { createWebhookEventStore } from '../../shared/stores/webhook-events.js';
-import type { BreakerPolicy } from './breaker.js';
+import type { BreakerPolicy } from '../../shared/webhook-breaker.js';
 import { CLAIM_MARGIN_MS, DEFAULT_MAX_IN_FLIGHT_WAIT_MS, type DispatcherDeps } from './dispatcher.js';
 import { createWebhookQueue } from './queue.js';
 import { DEFAULT_RETRY_DELAYS_MS, defaultSchedule } from './schedule.js';

@@ -5,7 +5,7 @@ import type { Lookup, TargetPolicy } from '../../shared/net/target-guard.js';
 import type { TenantStore, TenantWebhook, WebhookHealth } from '../../shared/stores/tenants.js';
 import type { WebhookAttemptStore } from '../../shared/stores/webhook-attempts.js';
 import type { WebhookEventStore } from '../../shared/stores/webhook-events.js';
-import { admit, type BreakerPolicy, deferralMs, mayDisable } from './breaker.js';
+import { admit, type BreakerPolicy, deferralMs, mayDisable } from '../../shared/webhook-breaker.js';
 import { type DeliveryResult, deliver } from './deliver.js';
 import { recordEndpointFailure, recordEndpointSuccess } from './endpoint-health.js';
 import type { WebhookQueue } from './queue.js';

@@ -1,7 +1,7 @@
 import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
 import type { TenantStore, TenantWebhook } from '../../shared/stores/tenants.js';
-import { afterFailure, type BreakerPolicy, type FailureStep } from './breaker.js';
+import { afterFailure, type BreakerPolicy, type FailureStep } from '../../shared/webhook-breaker.js';
 
 /**
  * Writes the breaker's decisions to the tenant's webhook item. Failures use optimistic concurrency on

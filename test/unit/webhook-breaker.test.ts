@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { breakerPolicy } from '../../functions/webhook-dispatcher/deps.js';
+import { loadConfig } from '../../shared/config.js';
+import type { WebhookHealth } from '../../shared/stores/tenants.js';
 import {
   admit,
   afterFailure,
@@ -6,10 +9,7 @@ import {
   breakerState,
   coolDownMs,
   deferralMs,
-} from '../../functions/webhook-dispatcher/breaker.js';
-import { breakerPolicy } from '../../functions/webhook-dispatcher/deps.js';
-import { loadConfig } from '../../shared/config.js';
-import type { WebhookHealth } from '../../shared/stores/tenants.js';
+} from '../../shared/webhook-breaker.js';
 
 const policy: BreakerPolicy = {
   failureThreshold: 3,

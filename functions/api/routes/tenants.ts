@@ -12,7 +12,7 @@ import {
 } from '../../../shared/schemas/api.js';
 import { API_KEY_GRACE_MS } from '../../../shared/stores/api-keys.js';
 import type { Tenant, TenantWebhook } from '../../../shared/stores/tenants.js';
-import { breakerState } from '../../webhook-dispatcher/breaker.js';
+import { breakerState } from '../../../shared/webhook-breaker.js';
 import type { ApiDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { requireAdmin } from '../middleware/auth.js';

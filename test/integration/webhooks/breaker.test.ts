@@ -1,7 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { BreakerPolicy } from '../../../functions/webhook-dispatcher/breaker.js';
 import {
   type DispatcherDeps,
   dispatchWebhook,
@@ -13,6 +12,7 @@ import { startWebhookReceiver } from '../../../local/webhook-receiver.js';
 import type { WebhookEvent } from '../../../shared/events.js';
 import { createMetrics } from '../../../shared/metrics.js';
 import type { TenantStore } from '../../../shared/stores/tenants.js';
+import type { BreakerPolicy } from '../../../shared/webhook-breaker.js';
 import { sessionStatus, startWebhookHarness, type WebhookHarness } from './harness.js';
 
 // No polling loop: each test takes its events off the real queue and dispatches them with a test clock.

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { BreakerPolicy } from '../../../functions/webhook-dispatcher/breaker.js';
 import {
   type DispatcherDeps,
   dispatchWebhook,
@@ -7,6 +6,7 @@ import {
 } from '../../../functions/webhook-dispatcher/dispatcher.js';
 import { startWebhookReceiver } from '../../../local/webhook-receiver.js';
 import type { WebhookEvent } from '../../../shared/events.js';
+import type { BreakerPolicy } from '../../../shared/webhook-breaker.js';
 import type { ApiClient } from '../../support/api-client.js';
 import { sessionStatus, startWebhookHarness, type WebhookHarness } from './harness.js';
 

@@ -1,4 +1,4 @@
-import type { WebhookHealth } from '../../shared/stores/tenants.js';
+import type { WebhookHealth } from './stores/tenants.js';
 
 /**
  * The per-endpoint circuit breaker and failure streak (DESIGN §8), as pure functions of the health
