@@ -65,6 +65,9 @@ const BOOTSTRAP_SYNCS: ReadonlySet<proto.Message.HistorySyncType | null | undefi
   proto.Message.HistorySyncType.NON_BLOCKING_DATA,
 ]);
 
+/** Recently accepted message ids remembered per session (a few KB). */
+const ACCEPTED_IDS_KEPT = 50;
+
 /** The session is not running in this host and will not come up by waiting: a permanent failure. */
 export class SessionNotRunningError extends SessionError {}
 
@@ -103,6 +106,11 @@ export class TenantSession {
   private lastSendAt = 0;
   /** One send at a time, and one start or stop at a time (commands and shard resumes may overlap). */
   private readonly sends = serialQueue();
+  /**
+   * Message ids WhatsApp accepted from this session. A command retried because a write after the
+   * send failed finds its id here and is not sent a second time.
+   */
+  private readonly accepted = new Set<string>();
   private readonly lifecycle = serialQueue();
   private readonly waiters = new Set<() => void>();
   private readonly log: Logger;
@@ -217,6 +225,10 @@ export class TenantSession {
   send(messageId: string, to: string, content: MessageContent): Promise<void> {
     // Spaced by the configured minimum interval, to stay clear of WhatsApp's spam limits.
     return this.sends(async () => {
+      if (this.accepted.has(messageId)) {
+        this.log.info({ messageId }, 'already accepted by WhatsApp; not sent again');
+        return;
+      }
       const sock = await this.waitUntilConnected(20_000);
       const gap = this.deps.config.sendMinIntervalMs - (Date.now() - this.lastSendAt);
       if (gap > 0) await sleep(gap);
@@ -229,6 +241,10 @@ export class TenantSession {
       } finally {
         this.lastSendAt = Date.now();
       }
+      this.accepted.add(messageId);
+      // Insertion order makes the oldest id the first to go.
+      if (this.accepted.size > ACCEPTED_IDS_KEPT)
+        this.accepted.delete(this.accepted.values().next().value ?? '');
       this.deps.metrics.timing('SendLatency', performance.now() - started);
       this.deps.metrics.count('MessagesSent');
     });

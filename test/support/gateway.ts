@@ -1,3 +1,4 @@
+import type { AwsClients } from '../../shared/aws/clients.js';
 import type { Config } from '../../shared/config.js';
 import { type SocketHost, startSocketHost } from '../../socket-host/host.js';
 import { type Phone, type Simulator, startSimulator } from '../simulator/index.js';
@@ -16,7 +17,8 @@ export interface TestGateway {
   config: Config;
   overrides: Record<string, string>;
   hosts: SocketHost[];
-  startHost(hostId?: string): Promise<SocketHost>;
+  /** `clients` lets a test inject faults into the host's AWS calls. */
+  startHost(hostId?: string, options?: { clients?: AwsClients }): Promise<SocketHost>;
   close(): Promise<void>;
 }
 
@@ -51,8 +53,14 @@ export async function startTestGateway(
     config,
     overrides: env,
     hosts,
-    async startHost(hostId = `${label}-host-${++serial}`) {
-      const host = await startSocketHost({ config, hostId, healthPort: 0, commandWaitSeconds: 1 });
+    async startHost(hostId = `${label}-host-${++serial}`, options = {}) {
+      const host = await startSocketHost({
+        config,
+        hostId,
+        healthPort: 0,
+        commandWaitSeconds: 1,
+        ...options,
+      });
       hosts.push(host);
       return host;
     },
