@@ -3,7 +3,8 @@
  *   1. memory per connected idle session (host process RSS) vs bare Baileys sockets, N = 200 500;
  *   2. end-to-end sends per second (API → SQS → socket host → simulator ack, until the phone has
  *      decrypted each message) vs bare Baileys `sendMessage` loops to the same phone.
- * Run: `NODE_OPTIONS=--expose-gc npx tsx bench/socket-host.ts [N...]` (`--sends` for the sends only).
+ * Run: `MALLOC_ARENA_MAX=2 NODE_OPTIONS=--expose-gc npx tsx bench/socket-host.ts [N...]` (`--sends`
+ * for the sends only). MALLOC_ARENA_MAX=2 is what the socket host's container sets; both children inherit it.
  * Needs Java (DynamoDB Local).
  */
 import { fork } from 'node:child_process';
@@ -52,15 +53,23 @@ async function hostChild() {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const baseline = process.memoryUsage().rss;
+  const baselineHeap = process.memoryUsage().heapUsed;
   const host = await startSocketHost({ config, healthPort: null, commandWaitSeconds: 1 });
   const profile = await startCpuProfile(process.env.BENCH_CPU_PROFILE);
-  process.send?.({ baseline });
+  process.send?.({ baseline, baselineHeap });
   process.on('message', async (m) => {
     if (m !== 'measure') return;
     await new Promise((r) => setTimeout(r, IDLE_WINDOW_MS));
     gc?.();
     gc?.();
-    process.send?.({ rss: process.memoryUsage().rss, sessions: host.sessions().length });
+    const { rss, heapUsed } = process.memoryUsage();
+    // maxRSS shows the resume's peak, which idle RSS partly keeps (freed memory stays with the process).
+    process.send?.({
+      rss,
+      heapUsed,
+      maxRss: process.resourceUsage().maxRSS * 1024,
+      sessions: host.sessions().length,
+    });
   });
   process.on(
     'disconnect',
@@ -88,13 +97,15 @@ async function main(ns: number[]) {
   const sim = await startSimulator({ seed: 'bench-host' });
   if (ns.length) {
     console.log('\nMemory per connected idle session (RSS delta / N, after GC), and time to resume all N');
-    console.log('     N | socket host | bare Baileys | host / bare | host resume');
+    console.log(
+      '     N | socket host | bare Baileys | host / bare | host resume | host heap | host peak RSS',
+    );
   }
   for (const n of ns) {
     const bareKb = await bareIdleRssPerSocket(n);
     const host = await hostIdleRssPerSession(sim, n);
     console.log(
-      `${String(n).padStart(6)} | ${fmt(host.kb).padStart(8)} KB | ${fmt(bareKb).padStart(9)} KB | ${(host.kb / bareKb).toFixed(2).padStart(11)} | ${(host.resumeMs / 1000).toFixed(1).padStart(9)} s`,
+      `${String(n).padStart(6)} | ${fmt(host.kb).padStart(8)} KB | ${fmt(bareKb).padStart(9)} KB | ${(host.kb / bareKb).toFixed(2).padStart(11)} | ${(host.resumeMs / 1000).toFixed(1).padStart(9)} s | ${fmt(host.heapKb).padStart(6)} KB | ${fmt(host.peakKb).padStart(10)} KB`,
     );
   }
   const sends = await sendThroughput(sim);
@@ -120,7 +131,10 @@ function bareIdleRssPerSocket(n: number): Promise<number> {
 }
 
 /** N tenants pre-linked into DynamoDB, resumed by a socket host in a child process. */
-async function hostIdleRssPerSession(sim: Simulator, n: number): Promise<{ kb: number; resumeMs: number }> {
+async function hostIdleRssPerSession(
+  sim: Simulator,
+  n: number,
+): Promise<{ kb: number; heapKb: number; peakKb: number; resumeMs: number }> {
   const stack = await startBenchStack(simulatorEnv(sim));
   const devices = await seedLinkedTenants(stack.config, sim, n, 'idle');
   const child = fork(self, ['--host'], {
@@ -128,16 +142,23 @@ async function hostIdleRssPerSession(sim: Simulator, n: number): Promise<{ kb: n
     env: envOf(stack.config, sim),
     stdio: 'inherit',
   });
-  const { baseline } = await nextMessage<{ baseline: number }>(child);
+  const { baseline, baselineHeap } = await nextMessage<{ baseline: number; baselineHeap: number }>(child);
   const resumeStart = performance.now();
   await waitFor(() => devices.every((d) => sim.openConnectionCount(d.number) === 1), 60_000 + n * 1_000);
   const resumeMs = performance.now() - resumeStart;
   child.send('measure');
-  const { rss } = await nextMessage<{ rss: number }>(child);
+  const { rss, heapUsed, maxRss } = await nextMessage<{ rss: number; heapUsed: number; maxRss: number }>(
+    child,
+  );
   child.disconnect();
   await new Promise((r) => child.once('exit', r));
   await stack.stop();
-  return { kb: (rss - baseline) / 1024 / n, resumeMs };
+  return {
+    kb: (rss - baseline) / 1024 / n,
+    heapKb: (heapUsed - baselineHeap) / 1024 / n,
+    peakKb: (maxRss - baseline) / 1024 / n,
+    resumeMs,
+  };
 }
 
 async function sendThroughput(sim: Simulator): Promise<{ gateway: number; bare: number }> {
