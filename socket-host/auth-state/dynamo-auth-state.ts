@@ -158,6 +158,7 @@ export function createAuthStateRepository(deps: AuthStateDeps) {
       // (a contact's `tctoken`, say) would be read from DynamoDB on every send. This process is
       // the tenant's only writer while it holds the fence, so its own writes keep the set true.
       const absent = new Set<string>();
+      let pendingCreds: Promise<void> | undefined;
       return {
         state: {
           creds,
@@ -191,7 +192,15 @@ export function createAuthStateRepository(deps: AuthStateDeps) {
             },
           },
         },
-        saveCreds: () => serial([[CREDS_KEY, creds]]),
+        // Baileys updates creds in bursts while connecting. A write still waiting in the queue will
+        // serialize the creds object as it is when it starts, so later calls join it.
+        saveCreds: () => {
+          pendingCreds ??= oneAtATime(() => {
+            pendingCreds = undefined;
+            return write(fence, [[CREDS_KEY, creds]]);
+          });
+          return pendingCreds;
+        },
       };
     },
 

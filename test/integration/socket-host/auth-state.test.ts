@@ -37,6 +37,28 @@ describe('auth state store', () => {
     return fence;
   }
 
+  /** A repository on its own clients that counts one DynamoDB command. */
+  function countingRepo(commandName: string) {
+    const calls: string[] = [];
+    const counted = createAwsClients(config);
+    counted.dynamo.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === commandName) calls.push(commandName);
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    return {
+      calls,
+      repo: createAuthStateRepository({
+        dynamo: counted.dynamo,
+        s3: counted.s3,
+        tableName: tableName(config, 'authState'),
+        bucketName: config.bucketName,
+      }),
+    };
+  }
+
   const keyPair = (seed: number): KeyPair => ({
     public: new Uint8Array(32).fill(seed % 256),
     private: new Uint8Array(32).fill((seed + 1) % 256),
@@ -56,21 +78,7 @@ describe('auth state store', () => {
 
   it('reads a key found missing once no more, until it is written (its own writes keep that true)', async () => {
     const fence = await fenced();
-    const reads: string[] = [];
-    const counted = createAwsClients(config);
-    counted.dynamo.middlewareStack.add(
-      (next, context) => (args) => {
-        if (context.commandName === 'BatchGetItemCommand') reads.push(context.commandName);
-        return next(args);
-      },
-      { step: 'initialize' },
-    );
-    const countedRepo = createAuthStateRepository({
-      dynamo: counted.dynamo,
-      s3: counted.s3,
-      tableName: tableName(config, 'authState'),
-      bucketName: config.bucketName,
-    });
+    const { calls: reads, repo: countedRepo } = countingRepo('BatchGetItemCommand');
     const auth = await countedRepo.open(fence);
     const token = { token: Buffer.from('tc'), timestamp: '1' };
     reads.length = 0;
@@ -88,6 +96,23 @@ describe('auth state store', () => {
     expect(await (await repo.open(fence)).state.keys.get('tctoken', ['15550002222@s.whatsapp.net'])).toEqual(
       {},
     );
+  });
+
+  it('folds a burst of creds updates into the writes needed, and keeps the last', async () => {
+    const fence = await fenced();
+    const { calls: writes, repo: countedRepo } = countingRepo('TransactWriteItemsCommand');
+    const auth = await countedRepo.open(fence);
+    const burst = [1, 2, 3, 4, 5].map((n) => {
+      auth.state.creds.nextPreKeyId = n;
+      return auth.saveCreds();
+    });
+    await Promise.all(burst);
+    expect(writes).toHaveLength(1);
+    // An update after the write has gone out is written again.
+    auth.state.creds.nextPreKeyId = 6;
+    await auth.saveCreds();
+    expect(writes).toHaveLength(2);
+    expect((await repo.open(fence)).state.creds.nextPreKeyId).toBe(6);
   });
 
   it('keeps creds across a reopen, as after a restart', async () => {
