@@ -12,6 +12,7 @@ import makeWASocket, {
   type WAMessageUpdate,
   type WAVersion,
 } from '@whiskeysockets/baileys';
+import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import type { EventPublisher } from '../../shared/aws/event-publisher.js';
 import type { MessageContent } from '../../shared/commands.js';
@@ -64,6 +65,15 @@ const BOOTSTRAP_SYNCS: ReadonlySet<proto.Message.HistorySyncType | null | undefi
   proto.Message.HistorySyncType.PUSH_NAME,
   proto.Message.HistorySyncType.NON_BLOCKING_DATA,
 ]);
+
+/** Further tries of an inbound media download after a server or network error. */
+const MEDIA_DOWNLOAD_RETRIES = 2;
+
+/** An HTTP 4xx from the media host (Baileys reports it as a Boom error). */
+function isClientError(error: unknown): boolean {
+  const status = (error as { output?: { statusCode?: number } }).output?.statusCode;
+  return status !== undefined && status >= 400 && status < 500;
+}
 
 /** Recently accepted message ids remembered per session (a few KB). */
 const ACCEPTED_IDS_KEPT = 50;
@@ -464,19 +474,29 @@ export class TenantSession {
       let storageKey: string | undefined;
       let error: string | undefined;
       try {
-        const buffer = (await downloadMediaMessage(message, 'buffer', this.deps.endpoint.mediaDownload, {
-          logger: this.log,
-          reuploadRequest: sock.updateMediaMessage,
-        })) as Buffer;
-        storageKey = `${bucketLayout.media(this.tenantId)}inbound/${data.messageId}`;
+        // A media host's 5xx or a dropped connection is worth another try; a 4xx is not.
+        const buffer = await pRetry(
+          () =>
+            downloadMediaMessage(message, 'buffer', this.deps.endpoint.mediaDownload, {
+              logger: this.log,
+              reuploadRequest: sock.updateMediaMessage,
+            }),
+          {
+            retries: MEDIA_DOWNLOAD_RETRIES,
+            minTimeout: 500,
+            shouldRetry: ({ error }) => !isClientError(error),
+          },
+        );
+        const key = `${bucketLayout.media(this.tenantId)}inbound/${data.messageId}`;
         await this.deps.s3.send(
           new PutObjectCommand({
             Bucket: this.deps.config.bucketName,
-            Key: storageKey,
+            Key: key,
             Body: buffer,
             ContentType: media.mimeType,
           }),
         );
+        storageKey = key;
       } catch (thrown) {
         // The message still goes out, saying why its media is missing rather than dropping it.
         error = 'The media could not be downloaded from WhatsApp';

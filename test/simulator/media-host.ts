@@ -24,6 +24,10 @@ export interface MediaHost {
   /** The stored ciphertext of a direct path or URL. */
   get(pathOrUrl: string): Buffer | undefined;
   uploads(): number;
+  /** Download requests answered so far, failed ones included. */
+  downloads(): number;
+  /** The next `count` downloads answer 503, as an overloaded media host does. */
+  failNextDownloads(count: number): void;
   stop(): Promise<void>;
 }
 
@@ -33,6 +37,8 @@ export async function startMediaHost(host = '127.0.0.1'): Promise<MediaHost> {
   const auth = randomBytes(16).toString('base64url');
   const blobs = new Map<string, Buffer>();
   let uploaded = 0;
+  let downloaded = 0;
+  let failDownloads = 0;
   let hostname = '';
 
   const put = (ciphertext: Buffer) => {
@@ -66,6 +72,11 @@ export async function startMediaHost(host = '127.0.0.1'): Promise<MediaHost> {
         return reply(200, { url: mediaUrl, direct_path: directPath });
       }
       if (req.method === 'GET') {
+        downloaded += 1;
+        if (failDownloads > 0) {
+          failDownloads -= 1;
+          return reply(503, { error: 'try again' });
+        }
         const id = blobId(url.pathname);
         const blob = id ? blobs.get(id) : undefined;
         if (!blob) return reply(404, { error: 'not found' });
@@ -90,6 +101,10 @@ export async function startMediaHost(host = '127.0.0.1'): Promise<MediaHost> {
       return id ? blobs.get(id) : undefined;
     },
     uploads: () => uploaded,
+    downloads: () => downloaded,
+    failNextDownloads: (count) => {
+      failDownloads = count;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

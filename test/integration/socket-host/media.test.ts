@@ -194,6 +194,23 @@ describe('media through WhatsApp’s media host', () => {
     expect(link.body.error).toMatchObject({ code: 'NOT_FOUND', isRetryable: false });
   });
 
+  it('a media host answering 503 once: the socket host tries again and stores the file', async () => {
+    const sent = Buffer.concat([PNG, randomBytes(64)]);
+    const before = gw.sim.media.downloads();
+    gw.sim.media.failNextDownloads(1);
+    const id = await contact.sendMedia(owner.jid, { image: sent, mimetype: 'image/png' });
+    const view = await eventually(async () => {
+      const res = await client.get(`/messages/${id}`);
+      return res.status === 200 ? res.body.data : undefined;
+    });
+    expect(view.media).toMatchObject({ downloadable: true });
+    expect(view.media.error).toBeUndefined();
+    expect(gw.sim.media.downloads() - before).toBe(2);
+    const link = await client.get(`/messages/${id}/media`);
+    const file = await fetch(link.body.data.url);
+    expect(Buffer.from(await file.arrayBuffer()).equals(sent)).toBe(true);
+  });
+
   it('a phone’s image whose media is gone still arrives, saying why instead of a storage key', async () => {
     const { sqs } = createAwsClients(gw.config);
     const directPath = '/v/t62.7118-24/0badc0de.enc?ccb=11-4';
