@@ -1,33 +1,18 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import {
   type DispatcherDeps,
   dispatchWebhook,
-  type QueueMessage,
   sweepParked,
 } from '../../../functions/webhook-dispatcher/dispatcher.js';
 import { recordEndpointFailure } from '../../../functions/webhook-dispatcher/endpoint-health.js';
-import { startWebhookReceiver } from '../../../local/webhook-receiver.js';
-import type { WebhookEvent } from '../../../shared/events.js';
 import { createMetrics } from '../../../shared/metrics.js';
 import type { TenantStore } from '../../../shared/stores/tenants.js';
-import type { BreakerPolicy } from '../../../shared/webhook-breaker.js';
-import { sessionStatus, startWebhookHarness, type WebhookHarness } from './harness.js';
+import { sessionStatus, startWebhookHarness, TEST_BREAKER, type WebhookHarness } from './harness.js';
 
 // No polling loop: each test takes its events off the real queue and dispatches them with a test clock.
 let h: WebhookHarness;
-const closers: Array<() => Promise<void>> = [];
-
-/** Cool-downs in tens of seconds, so the API (on the real clock) sees `open` while the test runs. */
-const POLICY: BreakerPolicy = {
-  failureThreshold: 3,
-  coolDownMs: 30_000,
-  maxCoolDownMs: 240_000,
-  disableAfterFailingMs: 120_000,
-  probeHoldMs: 5_000,
-  maxDeferralMs: 3_600_000,
-};
 
 // The dispatcher's clock; it stays within the receiver's 5-minute signature tolerance.
 let clockMs = Date.now();
@@ -40,46 +25,15 @@ beforeAll(async () => {
   h = await startWebhookHarness('wh-breaker', { loop: false });
 });
 afterAll(async () => {
-  await Promise.all(closers.map((close) => close()));
   await h?.close();
 });
 
 const deps = (overrides: Partial<DispatcherDeps> = {}) =>
-  h.dispatcherDeps({ now: clock, breaker: POLICY, maxInFlightWaitMs: 60_000, ...overrides });
+  h.dispatcherDeps({ now: clock, breaker: TEST_BREAKER, maxInFlightWaitMs: 60_000, ...overrides });
 
-/** Queue messages received so far, by event id (the queue hides a received message for 180 s). */
-const received = new Map<string, QueueMessage>();
-/** One receive: the ids of the events visible now, kept for `take`. */
-async function receiveVisible(): Promise<string[]> {
-  const ids: string[] = [];
-  for (const m of await deps().queue.receive({ max: 10, waitSeconds: 1 })) {
-    const id = (JSON.parse(m.Body ?? '{}') as WebhookEvent).id;
-    received.set(id, {
-      messageId: m.MessageId ?? '',
-      receiptHandle: m.ReceiptHandle ?? '',
-      body: m.Body ?? '',
-    });
-    ids.push(id);
-  }
-  return ids;
-}
-async function take(eventId: string): Promise<QueueMessage> {
-  const deadline = Date.now() + 10_000;
-  while (!received.has(eventId) && Date.now() < deadline) await receiveVisible();
-  const message = received.get(eventId);
-  if (!message) throw new Error(`event ${eventId} never arrived on the queue`);
-  received.delete(eventId);
-  return message;
-}
-
+const take = (eventId: string) => h.take(eventId);
 /** A tenant whose endpoint is a real receiver answering `status()`. */
-async function tenantAnswering(status: () => number) {
-  const receiver = await startWebhookReceiver({ secrets: [], respond: () => status() });
-  closers.push(() => receiver.close());
-  const tenant = await h.api.createTenant({ webhookUrl: receiver.url });
-  receiver.secrets.push(tenant.webhookSecret);
-  return { ...tenant, receiver };
-}
+const tenantAnswering = (status: () => number) => h.tenantWithReceiver(() => status());
 type TestTenant = Awaited<ReturnType<typeof tenantAnswering>>;
 
 async function publish(tenantId: string) {
@@ -90,7 +44,7 @@ async function publishAndDispatch(tenantId: string, d = deps()) {
   return { event, result: await dispatchWebhook(d, await take(event.id)) };
 }
 async function openBreaker(t: TestTenant) {
-  for (let i = 0; i < POLICY.failureThreshold; i++) {
+  for (let i = 0; i < TEST_BREAKER.failureThreshold; i++) {
     expect((await publishAndDispatch(t.tenantId)).result.outcome).toBe('retry-scheduled');
   }
 }
@@ -132,7 +86,7 @@ describe('circuit breaker', () => {
         breaker: 'open',
         consecutiveFailures: 3,
         failingSince: openedAt,
-        openUntil: new Date(clockMs + POLICY.coolDownMs).toISOString(),
+        openUntil: new Date(clockMs + TEST_BREAKER.coolDownMs).toISOString(),
       },
     });
 
@@ -143,10 +97,10 @@ describe('circuit breaker', () => {
       status: 'pending',
       attempts: 0,
       deferrals: 1,
-      nextAttemptAt: new Date(clockMs + POLICY.coolDownMs).toISOString(),
+      nextAttemptAt: new Date(clockMs + TEST_BREAKER.coolDownMs).toISOString(),
     });
     // The deferred message stays on the queue, invisible until the cool-down ends.
-    expect(await receiveVisible()).not.toContain(event.id);
+    expect(await h.receiveVisible()).not.toContain(event.id);
 
     // Put off many times, an event whose schedule allows one attempt is never dead-lettered for it.
     const oneAttempt = deps({ schedule: { ...deps().schedule, delaysMs: [] } });
@@ -166,7 +120,7 @@ describe('circuit breaker', () => {
     const t = await tenantAnswering(() => status);
     await openBreaker(t);
     status = 204;
-    clockMs += POLICY.coolDownMs;
+    clockMs += TEST_BREAKER.coolDownMs;
 
     // Two workers at the half-open moment: one probes, the other puts its event off.
     const { tenants, writes } = countingTenants();
@@ -191,7 +145,7 @@ describe('circuit breaker', () => {
   it('a failure while half-open re-opens it with a doubled cool-down', async () => {
     const t = await tenantAnswering(() => 503);
     await openBreaker(t);
-    clockMs += POLICY.coolDownMs;
+    clockMs += TEST_BREAKER.coolDownMs;
     const { event, result } = await publishAndDispatch(t.tenantId);
     expect(result.outcome).toBe('retry-scheduled');
     expect(await eventRow(t.tenantId, event.id)).toMatchObject({ attempts: 1, lastStatusCode: 503 });
@@ -199,7 +153,7 @@ describe('circuit breaker', () => {
       health: {
         breaker: 'open',
         consecutiveFailures: 4,
-        openUntil: new Date(clockMs + 2 * POLICY.coolDownMs).toISOString(),
+        openUntil: new Date(clockMs + 2 * TEST_BREAKER.coolDownMs).toISOString(),
       },
     });
     expect((await publishAndDispatch(t.tenantId)).result.outcome).toBe('deferred');
@@ -210,7 +164,7 @@ describe('circuit breaker', () => {
     const t = await tenantAnswering(() => 500);
     const { tenants, writes } = countingTenants();
     // A high threshold, so every one of them is attempted whatever order they read the tenant in.
-    const d = deps({ tenants, breaker: { ...POLICY, failureThreshold: 10 } });
+    const d = deps({ tenants, breaker: { ...TEST_BREAKER, failureThreshold: 10 } });
     const events = await Promise.all(Array.from({ length: 6 }, () => publish(t.tenantId)));
     const messages = await Promise.all(events.map((e) => take(e.id)));
     const outcomes = await Promise.all(messages.map((m) => dispatchWebhook(d, m)));
@@ -245,7 +199,7 @@ describe('circuit breaker', () => {
       requests++; // never answers
     });
     await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
-    closers.push(
+    onTestFinished(
       () =>
         new Promise<void>((resolve) => {
           hanging.closeAllConnections();
@@ -259,7 +213,7 @@ describe('circuit breaker', () => {
     const d = deps({ timeoutMs: 300 });
 
     const failing: number[] = [];
-    for (let i = 0; i < POLICY.failureThreshold; i++) {
+    for (let i = 0; i < TEST_BREAKER.failureThreshold; i++) {
       const started = performance.now();
       const { result } = await publishAndDispatch(dead.tenantId, d);
       failing.push(performance.now() - started);
@@ -293,8 +247,8 @@ describe('an endpoint failing too long', () => {
 
     const lines: string[] = [];
     const metrics = createMetrics({ service: 'test', host: 'test', write: (line) => lines.push(line) });
-    closers.push(async () => metrics.stop());
-    clockMs += POLICY.disableAfterFailingMs + 1000;
+    onTestFinished(() => metrics.stop());
+    clockMs += TEST_BREAKER.disableAfterFailingMs + 1000;
     const { event, result } = await publishAndDispatch(t.tenantId, deps({ metrics }));
     expect(result.outcome).toBe('endpoint-disabled');
     expect(await eventRow(t.tenantId, event.id)).toMatchObject({ status: 'stored', attempts: 1 });
@@ -350,7 +304,7 @@ describe('an endpoint failing too long', () => {
     });
 
     status = 204;
-    clockMs += POLICY.coolDownMs; // the next event probes: the endpoint answers again
+    clockMs += TEST_BREAKER.coolDownMs; // the next event probes: the endpoint answers again
     expect((await publishAndDispatch(t.tenantId)).result.outcome).toBe('delivered');
     clockMs += 60_000;
     expect(await sweepParked(deps())).toBeGreaterThanOrEqual(1);

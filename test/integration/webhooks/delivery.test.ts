@@ -1,28 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { sweepParked } from '../../../functions/webhook-dispatcher/dispatcher.js';
-import { startWebhookReceiver, verifies, type WebhookReceiver } from '../../../local/webhook-receiver.js';
+import { startWebhookReceiver, verifies } from '../../../local/webhook-receiver.js';
 import { eventually } from '../../support/env.js';
 import { sessionStatus, startWebhookHarness, type WebhookHarness } from './harness.js';
 
 let h: WebhookHarness;
-const receivers: WebhookReceiver[] = [];
 
 beforeAll(async () => {
   h = await startWebhookHarness('wh-delivery', { loop: true });
 });
 afterAll(async () => {
-  await Promise.all(receivers.map((r) => r.close()));
   await h?.close();
 });
 
-/** A tenant whose endpoint is a fresh receiver holding the tenant's secret. */
-async function tenantWithReceiver(respond?: Parameters<typeof startWebhookReceiver>[0]['respond']) {
-  const receiver = await startWebhookReceiver({ secrets: [], respond });
-  receivers.push(receiver);
-  const tenant = await h.api.createTenant({ webhookUrl: receiver.url });
-  receiver.secrets.push(tenant.webhookSecret);
-  return { ...tenant, receiver };
-}
+const tenantWithReceiver: WebhookHarness['tenantWithReceiver'] = (respond) => h.tenantWithReceiver(respond);
 
 const delivery = async (client: Awaited<ReturnType<typeof tenantWithReceiver>>['client'], eventId: string) =>
   (await client.get(`/webhooks/deliveries/${eventId}`)).body.data;
@@ -178,7 +169,7 @@ describe('webhook delivery', () => {
     for (const e of events) await whenStatus(t.client, e.id, 'stored');
 
     const receiver = await startWebhookReceiver({ secrets: [t.webhookSecret] });
-    receivers.push(receiver);
+    onTestFinished(() => receiver.close());
     const patched = await h.api.admin.patch(`/tenants/${t.tenantId}`, { webhookUrl: receiver.url });
     expect(patched.status).toBe(200);
     const replay = await t.client.post('/webhooks/replay', {

@@ -1,29 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type DispatcherDeps,
-  dispatchWebhook,
-  type QueueMessage,
-} from '../../../functions/webhook-dispatcher/dispatcher.js';
-import { startWebhookReceiver } from '../../../local/webhook-receiver.js';
-import type { WebhookEvent } from '../../../shared/events.js';
-import type { BreakerPolicy } from '../../../shared/webhook-breaker.js';
+import { type DispatcherDeps, dispatchWebhook } from '../../../functions/webhook-dispatcher/dispatcher.js';
 import type { ApiClient } from '../../support/api-client.js';
-import { sessionStatus, startWebhookHarness, type WebhookHarness } from './harness.js';
+import { sessionStatus, startWebhookHarness, TEST_BREAKER, type WebhookHarness } from './harness.js';
 
 // GET /webhooks/endpoint: the tenant's own view of the state the dispatcher keeps on its endpoint.
 // No polling loop: each test takes its events off the real queue and dispatches them with a test clock.
 let h: WebhookHarness;
-const closers: Array<() => Promise<void>> = [];
-
-/** Cool-downs in tens of seconds, so the API (on the real clock) sees `open` while the test runs. */
-const POLICY: BreakerPolicy = {
-  failureThreshold: 3,
-  coolDownMs: 30_000,
-  maxCoolDownMs: 240_000,
-  disableAfterFailingMs: 120_000,
-  probeHoldMs: 5_000,
-  maxDeferralMs: 3_600_000,
-};
 
 // The dispatcher's clock; it stays within the receiver's 5-minute signature tolerance.
 let clockMs = Date.now();
@@ -36,41 +18,15 @@ beforeAll(async () => {
   h = await startWebhookHarness('wh-endpoint', { loop: false });
 });
 afterAll(async () => {
-  await Promise.all(closers.map((close) => close()));
   await h?.close();
 });
 
 const deps = (overrides: Partial<DispatcherDeps> = {}) =>
-  h.dispatcherDeps({ now: clock, breaker: POLICY, ...overrides });
+  h.dispatcherDeps({ now: clock, breaker: TEST_BREAKER, ...overrides });
 
-/** Queue messages received so far, by event id (tests share this file's queue). */
-const received = new Map<string, QueueMessage>();
-async function take(eventId: string): Promise<QueueMessage> {
-  const deadline = Date.now() + 10_000;
-  while (!received.has(eventId) && Date.now() < deadline) {
-    for (const m of await deps().queue.receive({ max: 10, waitSeconds: 1 })) {
-      const id = (JSON.parse(m.Body ?? '{}') as WebhookEvent).id;
-      received.set(id, {
-        messageId: m.MessageId ?? '',
-        receiptHandle: m.ReceiptHandle ?? '',
-        body: m.Body ?? '',
-      });
-    }
-  }
-  const message = received.get(eventId);
-  if (!message) throw new Error(`event ${eventId} never arrived on the queue`);
-  received.delete(eventId);
-  return message;
-}
-
+const take = (eventId: string) => h.take(eventId);
 /** A tenant whose endpoint is a real receiver answering `status()`. */
-async function tenantAnswering(status: () => number) {
-  const receiver = await startWebhookReceiver({ secrets: [], respond: () => status() });
-  closers.push(() => receiver.close());
-  const tenant = await h.api.createTenant({ webhookUrl: receiver.url });
-  receiver.secrets.push(tenant.webhookSecret);
-  return { ...tenant, receiver };
-}
+const tenantAnswering = (status: () => number) => h.tenantWithReceiver(() => status());
 
 async function failOnce(tenantId: string, d = deps()) {
   const event = await h.publisher.publish(tenantId, 'session.status', sessionStatus());
@@ -105,7 +61,7 @@ describe('GET /webhooks/endpoint', () => {
   it('shows the breaker open with the failure count once the dispatcher has opened it', async () => {
     const t = await tenantAnswering(() => 500);
     const failingSince = clock().toISOString();
-    for (let i = 0; i < POLICY.failureThreshold; i++) {
+    for (let i = 0; i < TEST_BREAKER.failureThreshold; i++) {
       expect((await failOnce(t.tenantId)).outcome).toBe('retry-scheduled');
     }
     expect(await endpointSeenBy(t.client)).toEqual({
@@ -116,7 +72,7 @@ describe('GET /webhooks/endpoint', () => {
         consecutiveFailures: 3,
         failingSince,
         lastFailureAt: clock().toISOString(),
-        openUntil: new Date(clockMs + POLICY.coolDownMs).toISOString(),
+        openUntil: new Date(clockMs + TEST_BREAKER.coolDownMs).toISOString(),
       },
     });
   });
@@ -124,8 +80,8 @@ describe('GET /webhooks/endpoint', () => {
   it('shows an endpoint disabled for failing too long as not enabled, with the reason', async () => {
     const t = await tenantAnswering(() => 500);
     const failingSince = clock().toISOString();
-    for (let i = 0; i < POLICY.failureThreshold; i++) await failOnce(t.tenantId);
-    clockMs += POLICY.disableAfterFailingMs + 1000;
+    for (let i = 0; i < TEST_BREAKER.failureThreshold; i++) await failOnce(t.tenantId);
+    clockMs += TEST_BREAKER.disableAfterFailingMs + 1000;
     expect((await failOnce(t.tenantId)).outcome).toBe('endpoint-disabled');
 
     const webhook = await endpointSeenBy(t.client);
@@ -148,7 +104,7 @@ describe('GET /webhooks/endpoint', () => {
 describe('GET /webhooks/endpoint scoping', () => {
   it('shows each tenant only its own endpoint; naming another answers 404', async () => {
     const failing = await tenantAnswering(() => 500);
-    for (let i = 0; i < POLICY.failureThreshold; i++) await failOnce(failing.tenantId);
+    for (let i = 0; i < TEST_BREAKER.failureThreshold; i++) await failOnce(failing.tenantId);
     const healthy = await tenantAnswering(() => 204);
 
     expect(await endpointSeenBy(healthy.client)).toEqual({
