@@ -15,6 +15,7 @@ import makeWASocket, {
 import { pino } from 'pino';
 import { trustSimulatorRoot } from '../../socket-host/whatsapp/trust-simulator.js';
 import type { LinkedDeviceCreds } from './linked-device.js';
+import type { Phone } from './phone.js';
 import type { Simulator } from './server.js';
 import { waitUntil } from './wait.js';
 
@@ -199,4 +200,17 @@ export function connectBaileys(sim: Simulator, options: ConnectBaileysOptions = 
       }
     },
   };
+}
+
+/**
+ * A client QR-linked by `phone` and logged in again after the 515 restart, so that it uploaded its
+ * own pre-keys, as a real companion does.
+ */
+export async function connectQrLinked(sim: Simulator, phone: Phone): Promise<BaileysClient> {
+  const linking = connectBaileys(sim);
+  await phone.scanQr(await linking.nextQr());
+  await linking.waitForClose();
+  const client = connectBaileys(sim, { auth: linking.auth });
+  await client.waitForOpen();
+  return client;
 }

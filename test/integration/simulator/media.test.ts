@@ -3,7 +3,7 @@ import { request } from 'node:https';
 import { downloadMediaMessage } from '@whiskeysockets/baileys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadTrusting } from '../../../socket-host/whatsapp/socket-options.js';
-import { type BaileysClient, connectBaileys } from '../../simulator/baileys-client.js';
+import { type BaileysClient, connectQrLinked } from '../../simulator/baileys-client.js';
 import { type Phone, type Simulator, startSimulator } from '../../simulator/index.js';
 
 /** A raw HTTPS call to the media host, trusting its certificate. */
@@ -29,11 +29,7 @@ describe('media through the simulator’s HTTPS media host', () => {
     sim = await startSimulator({ seed: 'media' });
     owner = sim.createPhone();
     contact = sim.createPhone();
-    const linking = connectBaileys(sim);
-    await owner.scanQr(await linking.nextQr());
-    await linking.waitForClose();
-    client = connectBaileys(sim, { auth: linking.auth });
-    await client.waitForOpen();
+    client = await connectQrLinked(sim, owner);
   });
   afterAll(async () => {
     await client.end();

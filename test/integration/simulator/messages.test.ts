@@ -1,6 +1,6 @@
 import { proto } from '@whiskeysockets/baileys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BaileysClient, connectBaileys } from '../../simulator/baileys-client.js';
+import { type BaileysClient, connectQrLinked } from '../../simulator/baileys-client.js';
 import { type Phone, type Simulator, startSimulator } from '../../simulator/index.js';
 
 describe('end-to-end encrypted text through the simulator', () => {
@@ -13,12 +13,7 @@ describe('end-to-end encrypted text through the simulator', () => {
     sim = await startSimulator({ seed: 'messages' });
     owner = sim.createPhone();
     contact = sim.createPhone({ autoDeliveryReceipts: false });
-    // QR-linked so that the device uploads its own pre-keys, as a real companion does.
-    const linking = connectBaileys(sim);
-    await owner.scanQr(await linking.nextQr());
-    await linking.waitForClose();
-    client = connectBaileys(sim, { auth: linking.auth });
-    await client.waitForOpen();
+    client = await connectQrLinked(sim, owner);
   });
   afterAll(async () => {
     await client.end();
