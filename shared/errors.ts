@@ -119,6 +119,13 @@ export class UnsupportedMediaTypeError extends errorClass(
   false,
   'Content-Type must be application/json',
 ) {}
+/** Another request with the same Idempotency-Key is still running: retry after `retryAfter` for its answer. */
+export class IdempotencyInProgressError extends errorClass(
+  'IDEMPOTENCY_IN_PROGRESS',
+  409,
+  true,
+  'A request with this Idempotency-Key is still in progress',
+) {}
 export class InternalError extends errorClass('INTERNAL_ERROR', 500, false, 'Internal error') {}
 
 const THROTTLING = new Set([

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, SessionError } from '../errors.js';
+import { ConflictError, IdempotencyInProgressError } from '../errors.js';
 import { epochSeconds, isConditionFailure, isExpired, type StoreDeps, tableName } from './table-names.js';
 
 export interface StoredResponse {
@@ -74,11 +74,7 @@ export function createIdempotencyStore(deps: StoreDeps & { ttlHours: number }): 
         });
       }
       if (existing.state === 'in-progress' || !existing.response) {
-        throw new SessionError({
-          message: 'A request with this Idempotency-Key is still in progress',
-          details: { idempotencyKey },
-          retryAfter: 1,
-        });
+        throw new IdempotencyInProgressError({ details: { idempotencyKey }, retryAfter: 1 });
       }
       return { claimed: false, response: existing.response };
     },

@@ -1,4 +1,6 @@
 import { GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { decodeCursor, encodeCursor, tenantIdKey } from '../cursor.js';
 import type { LinkMethod, SessionState } from '../domain.js';
 import { isConditionFailure, type StoreDeps, tableName } from './table-names.js';
 
@@ -57,7 +59,13 @@ export type StaleEpoch = { written: false; reason: 'stale-epoch' };
 export type Written = { written: true };
 
 export interface SessionStore {
+  /** The tenant's session; undefined when it has none (a row holding only counters is none). */
   find(tenantId: string): Promise<SessionRow | undefined>;
+  /**
+   * What the status and metrics routes show: the session, or a `stopped` stand-in carrying any
+   * counters recorded while the tenant had no session (`exists: false`).
+   */
+  view(tenantId: string): Promise<{ row: SessionRow; exists: boolean }>;
   /** Creates the row as `stopped` when missing; returns the row. */
   ensure(tenantId: string, shard: number): Promise<SessionRow>;
   setDesired(
@@ -65,6 +73,7 @@ export interface SessionStore {
     desired: SessionRow['desired'],
     link?: { method: LinkMethod; phoneNumber?: string },
   ): Promise<void>;
+  /** Sessions only: rows holding only counters are skipped. */
   list(cursor?: string): Promise<{ items: SessionRow[]; cursor?: string }>;
   listByShard(shard: number): Promise<SessionRow[]>;
   updateStatus(tenantId: string, update: StatusUpdate): Promise<Written | StaleEpoch>;
@@ -76,20 +85,29 @@ export interface SessionStore {
     tenantId: string,
     code: { code: string; phoneNumber: string; expiresAt: string; epoch: number },
   ): Promise<Written | StaleEpoch>;
+  /** Counts whether or not the tenant has a session: without one, the row holds only counters. */
   incrementCounter(tenantId: string, counter: SessionCounter, by?: number): Promise<void>;
   setContactCheck(tenantId: string, check: ContactCheck): Promise<void>;
 }
+
+const LIST_SCOPE = 'sessions';
+const listCursorKey = z.strictObject({ tenantId: tenantIdKey });
 
 export function createSessionStore(deps: StoreDeps): SessionStore {
   const { dynamo } = deps;
   const TableName = tableName(deps.config, 'sessions');
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
 
-  const find = async (tenantId: string) => {
+  /** A session row has a status (`ensure` sets it); a row without one holds only counters. */
+  const read = async (tenantId: string) => {
     const { Item } = await dynamo.send(
       new GetCommand({ TableName, Key: { tenantId }, ConsistentRead: true }),
     );
-    return Item as SessionRow | undefined;
+    return Item as Partial<SessionRow> | undefined;
+  };
+  const find = async (tenantId: string) => {
+    const item = await read(tenantId);
+    return item?.status === undefined ? undefined : (item as SessionRow);
   };
 
   /** SET the given attributes if the row's epoch is not newer than ours. */
@@ -99,7 +117,7 @@ export function createSessionStore(deps: StoreDeps): SessionStore {
     attributes: Record<string, unknown>,
     remove: string[] = [],
   ): Promise<Written | StaleEpoch> => {
-    const names: Record<string, string> = { '#epoch': 'epoch' };
+    const names: Record<string, string> = { '#epoch': 'epoch', '#sessionStatus': 'status' };
     const values: Record<string, unknown> = { ':epoch': epoch };
     const sets = ['#epoch = :epoch'];
     for (const [key, value] of Object.entries({ ...attributes, updatedAt: now() })) {
@@ -115,8 +133,9 @@ export function createSessionStore(deps: StoreDeps): SessionStore {
           TableName,
           Key: { tenantId },
           UpdateExpression: `SET ${sets.join(', ')}${remove.length ? ` REMOVE ${remove.map((k) => `#${k}`).join(', ')}` : ''}`,
+          // A session row, not one holding only counters, written by no newer owner.
           ConditionExpression:
-            'attribute_exists(tenantId) AND (attribute_not_exists(#epoch) OR #epoch <= :epoch)',
+            'attribute_exists(#sessionStatus) AND (attribute_not_exists(#epoch) OR #epoch <= :epoch)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
@@ -130,6 +149,26 @@ export function createSessionStore(deps: StoreDeps): SessionStore {
 
   return {
     find,
+    async view(tenantId) {
+      const item = await read(tenantId);
+      if (item?.status !== undefined) return { row: item as SessionRow, exists: true };
+      const counter = (name: SessionCounter) => item?.[name] ?? 0;
+      const row: SessionRow = {
+        tenantId,
+        shard: 0,
+        status: 'stopped',
+        desired: 'stopped',
+        epoch: 0,
+        reconnectAttempts: 0,
+        sentCount: counter('sentCount'),
+        receivedCount: counter('receivedCount'),
+        failedCount: counter('failedCount'),
+        reconnectCount: counter('reconnectCount'),
+        createdAt: '',
+        updatedAt: '',
+      };
+      return { row, exists: false };
+    },
     async ensure(tenantId, shard) {
       const at = now();
       const { Attributes } = await dynamo.send(
@@ -183,12 +222,14 @@ export function createSessionStore(deps: StoreDeps): SessionStore {
         new ScanCommand({
           TableName,
           Limit: 500,
-          ExclusiveStartKey: cursor ? { tenantId: cursor } : undefined,
+          FilterExpression: 'attribute_exists(#status)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExclusiveStartKey: decodeCursor(LIST_SCOPE, cursor, listCursorKey),
         }),
       );
       return {
         items: (Items ?? []) as SessionRow[],
-        cursor: LastEvaluatedKey?.tenantId as string | undefined,
+        cursor: encodeCursor(LIST_SCOPE, LastEvaluatedKey),
       };
     },
     async listByShard(shard) {
@@ -242,20 +283,16 @@ export function createSessionStore(deps: StoreDeps): SessionStore {
       });
     },
     async incrementCounter(tenantId, counter, by = 1) {
-      await dynamo
-        .send(
-          new UpdateCommand({
-            TableName,
-            Key: { tenantId },
-            UpdateExpression: 'ADD #c :by',
-            ConditionExpression: 'attribute_exists(tenantId)',
-            ExpressionAttributeNames: { '#c': counter },
-            ExpressionAttributeValues: { ':by': by },
-          }),
-        )
-        .catch((error) => {
-          if (!isConditionFailure(error)) throw error;
-        });
+      await dynamo.send(
+        new UpdateCommand({
+          TableName,
+          Key: { tenantId },
+          // No condition: a tenant without a session still counts (e.g. sends failed for want of one).
+          UpdateExpression: 'ADD #c :by',
+          ExpressionAttributeNames: { '#c': counter },
+          ExpressionAttributeValues: { ':by': by },
+        }),
+      );
     },
     async setContactCheck(tenantId, check) {
       await dynamo.send(

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { decodeCursor, encodeCursor, tenantIdKey } from '../cursor.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { isConditionFailure, type StoreDeps, tableName } from './table-names.js';
 
@@ -92,6 +94,12 @@ export interface TenantStore {
   clearWebhookHealth(tenantId: string, url: string): Promise<void>;
 }
 
+/** Attempts a secret rotation makes while concurrent rotations keep winning, before answering 409. */
+const ROTATION_ATTEMPTS = 5;
+
+const CURSOR_SCOPE = 'tenants';
+const cursorKey = z.strictObject({ tenantId: tenantIdKey });
+
 export function createTenantStore(deps: StoreDeps): TenantStore {
   const { dynamo } = deps;
   const TableName = tableName(deps.config, 'tenants');
@@ -144,10 +152,10 @@ export function createTenantStore(deps: StoreDeps): TenantStore {
         new ScanCommand({
           TableName,
           Limit: 100,
-          ExclusiveStartKey: cursor ? { tenantId: cursor } : undefined,
+          ExclusiveStartKey: decodeCursor(CURSOR_SCOPE, cursor, cursorKey),
         }),
       );
-      return { items: (Items ?? []) as Tenant[], cursor: LastEvaluatedKey?.tenantId as string | undefined };
+      return { items: (Items ?? []) as Tenant[], cursor: encodeCursor(CURSOR_SCOPE, LastEvaluatedKey) };
     },
     async update(tenantId, patch) {
       const sets: string[] = ['updatedAt = :updatedAt'];
@@ -195,30 +203,44 @@ export function createTenantStore(deps: StoreDeps): TenantStore {
       }
     },
     async rotateWebhookSecret(tenantId) {
-      const tenant = await get(tenantId);
-      const at = now();
-      const secret = newWebhookSecret();
-      const [current] = tenant.webhookSecrets;
-      const previous = current
-        ? [{ ...current, expiresAt: new Date(at.getTime() + WEBHOOK_SECRET_OVERLAP_MS).toISOString() }]
-        : [];
-      const webhookSecrets = [{ secret, createdAt: at.toISOString() }, ...previous];
-      const { Attributes } = await dynamo.send(
-        new UpdateCommand({
-          TableName,
-          Key: { tenantId },
-          UpdateExpression: 'SET webhookSecrets = :secrets, updatedAt = :at',
-          // Two rotations racing would drop a secret: only replace the list we read.
-          ConditionExpression: 'updatedAt = :seen',
-          ExpressionAttributeValues: {
-            ':secrets': webhookSecrets,
-            ':at': at.toISOString(),
-            ':seen': tenant.updatedAt,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return { tenant: Attributes as Tenant, secret };
+      // Replaces only the list it read: a rotation that lost a race to another reads again. The
+      // condition is the current secret, not updatedAt, so a PATCH or a breaker write is no conflict.
+      for (let attempt = 1; ; attempt++) {
+        const tenant = await get(tenantId);
+        const at = now();
+        const secret = newWebhookSecret();
+        const [current] = tenant.webhookSecrets;
+        const previous = current
+          ? [{ ...current, expiresAt: new Date(at.getTime() + WEBHOOK_SECRET_OVERLAP_MS).toISOString() }]
+          : [];
+        try {
+          const { Attributes } = await dynamo.send(
+            new UpdateCommand({
+              TableName,
+              Key: { tenantId },
+              UpdateExpression: 'SET webhookSecrets = :secrets, updatedAt = :at',
+              ConditionExpression: current
+                ? 'webhookSecrets[0].secret = :seen'
+                : 'attribute_exists(tenantId) AND size(webhookSecrets) = :none',
+              ExpressionAttributeValues: {
+                ':secrets': [{ secret, createdAt: at.toISOString() }, ...previous],
+                ':at': at.toISOString(),
+                ...(current ? { ':seen': current.secret } : { ':none': 0 }),
+              },
+              ReturnValues: 'ALL_NEW',
+            }),
+          );
+          return { tenant: Attributes as Tenant, secret };
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+          if (attempt >= ROTATION_ATTEMPTS) {
+            throw new ConflictError({
+              message: 'The webhook secret is being rotated concurrently; try again',
+              details: { tenantId },
+            });
+          }
+        }
+      }
     },
     activeSecrets(tenant) {
       const at = now().toISOString();

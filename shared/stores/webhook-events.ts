@@ -1,4 +1,6 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { decodeCursor, encodeCursor, sortKeyString } from '../cursor.js';
 import { ValidationError } from '../errors.js';
 import type { EventType, WebhookEvent } from '../events.js';
 import { isConditionFailure, isExpired, type StoreDeps, tableName } from './table-names.js';
@@ -94,22 +96,10 @@ export const PARKED = 'due';
 const DELIVERABLE =
   'attribute_exists(eventId) AND #status IN (:pending, :retrying) AND attribute_not_exists(parked)';
 
-const encodeCursor = (key: Record<string, unknown> | undefined) =>
-  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
-
-/** A cursor is the last key read; one naming another tenant (or garbage) is refused, not followed. */
-const decodeCursor = (tenantId: string, cursor: string | undefined): Record<string, unknown> | undefined => {
-  if (!cursor) return undefined;
-  let key: Record<string, unknown> | undefined;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    key = undefined;
-  }
-  if (key?.tenantId !== tenantId)
-    throw new ValidationError({ message: 'Invalid cursor', details: { field: 'cursor' } });
-  return key;
-};
+/** A page of a tenant's events ends at a key of the `byCreatedAt` index: table key plus createdAt. */
+const deliveryCursorKey = (tenantId: string) =>
+  z.strictObject({ tenantId: z.literal(tenantId), eventId: sortKeyString, createdAt: z.iso.datetime() });
+const deliveriesScope = (tenantId: string) => `webhook-deliveries:${tenantId}`;
 
 export function createWebhookEventStore(deps: StoreDeps): WebhookEventStore {
   const { dynamo } = deps;
@@ -342,7 +332,19 @@ export function createWebhookEventStore(deps: StoreDeps): WebhookEventStore {
       const limit = filter.limit ?? 50;
       // A filter applies after the page is read, so read pages until `limit` rows match or the index ends.
       const items: WebhookEventRow[] = [];
-      let startKey = decodeCursor(tenantId, filter.cursor);
+      let startKey: Record<string, unknown> | undefined = decodeCursor(
+        deliveriesScope(tenantId),
+        filter.cursor,
+        deliveryCursorKey(tenantId),
+      );
+      // DynamoDB refuses a starting key outside the range asked for: a cursor from another range is ours to refuse.
+      const at = startKey?.createdAt as string | undefined;
+      if (at && ((filter.from && at < filter.from) || (filter.to && at > filter.to))) {
+        throw new ValidationError({
+          message: 'Invalid cursor: it belongs to another time range',
+          details: { field: 'cursor' },
+        });
+      }
       do {
         const { Items = [], LastEvaluatedKey } = await dynamo.send(
           new QueryCommand({
@@ -360,7 +362,7 @@ export function createWebhookEventStore(deps: StoreDeps): WebhookEventStore {
         items.push(...(Items as WebhookEventRow[]));
         startKey = LastEvaluatedKey;
       } while (startKey && items.length < limit);
-      return { items, cursor: encodeCursor(startKey) };
+      return { items, cursor: encodeCursor(deliveriesScope(tenantId), startKey) };
     },
     async resetForReplay(tenantId, eventId) {
       try {

@@ -5,7 +5,7 @@ import { DiagnoseRequest, Diagnosis, Health } from '../../../shared/schemas/api.
 import type { ApiDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { principalOf } from '../middleware/auth.js';
-import { targetTenant } from '../operations/scope.js';
+import { resolveTenant } from '../operations/scope.js';
 import { issue, waitForSession } from '../operations/sessions.js';
 import { errorResponses, json, security } from './common.js';
 
@@ -73,11 +73,12 @@ export function diagnoseRoutes(deps: ApiDeps) {
 
   app.openapi(diagnose, async (c) => {
     const body = (c.req.valid('json') ?? {}) as { phone?: string; companyId?: string };
-    const tenantId = targetTenant(c, body.companyId);
+    const tenant = await resolveTenant(c, deps, body.companyId);
+    const { tenantId } = tenant;
     const phone = body.phone ? normalizePhone(body.phone) : undefined;
-    const row = await deps.sessions.find(tenantId);
-    const tenant = c.get('tenant') ?? (await deps.tenants.find(tenantId));
-    const limit = tenant?.rateLimit ?? deps.config.rateLimit;
+    const { row: view, exists } = await deps.sessions.view(tenantId);
+    const row = exists ? view : undefined;
+    const limit = tenant.rateLimit ?? deps.config.rateLimit;
     const status = row?.status ?? 'stopped';
     const issues: string[] = [];
     const recommendations: string[] = [];
@@ -104,8 +105,9 @@ export function diagnoseRoutes(deps: ApiDeps) {
         'Scan the QR code (GET /sessions/{id}/qr) or enter the pairing code on the phone.',
       );
     }
-    if (row && row.failedCount > 0 && row.failedCount >= row.sentCount / 10) {
-      issues.push(`${row.failedCount} of ${row.sentCount + row.failedCount} sends failed.`);
+    // Counters exist without a session too: sends fail while none is running.
+    if (view.failedCount > 0 && view.failedCount >= view.sentCount / 10) {
+      issues.push(`${view.failedCount} of ${view.sentCount + view.failedCount} sends failed.`);
       recommendations.push('Check GET /messages/{id} of a failed message for its reason.');
     }
 

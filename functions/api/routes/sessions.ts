@@ -15,7 +15,7 @@ import {
 import type { SessionRow } from '../../../shared/stores/sessions.js';
 import type { ApiDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
-import { targetTenant } from '../operations/scope.js';
+import { resolveTenant } from '../operations/scope.js';
 import { ensureSession, issue, startSession, waitForSession } from '../operations/sessions.js';
 import { errorResponses, json, jsonBody, security } from './common.js';
 
@@ -27,7 +27,7 @@ const route = <M extends 'get' | 'post' | 'delete', P extends string>(method: M,
 
 const list = createRoute({
   ...route('get', '/sessions', 'All sessions this key can see'),
-  request: { query: z.object({ cursor: z.string().optional() }) },
+  request: { query: z.object({ cursor: z.string().max(2048).optional() }) },
   responses: { 200: json(SessionList, 'Sessions by company id'), ...errorResponses },
 });
 const status = createRoute({
@@ -79,22 +79,8 @@ const secondsUntil = (iso: string, now: Date) =>
 
 export function sessionRoutes(deps: ApiDeps) {
   const app = new OpenAPIHono<AppEnv>();
-  const stoppedRow = (tenantId: string): SessionRow => ({
-    tenantId,
-    shard: 0,
-    status: 'stopped',
-    desired: 'stopped',
-    epoch: 0,
-    reconnectAttempts: 0,
-    sentCount: 0,
-    receivedCount: 0,
-    failedCount: 0,
-    reconnectCount: 0,
-    createdAt: '',
-    updatedAt: '',
-  });
-  /** A tenant without a session row yet is simply `stopped`. */
-  const rowOf = async (tenantId: string) => (await deps.sessions.find(tenantId)) ?? stoppedRow(tenantId);
+  /** A tenant without a session yet is simply `stopped` (with any counters recorded meanwhile). */
+  const rowOf = async (tenantId: string) => (await deps.sessions.view(tenantId)).row;
   const accepted = (tenantId: string, commandId: string, row: SessionRow, next?: string) => ({
     success: true as const,
     data: { companyId: tenantId, commandId, status: row.status, next },
@@ -117,7 +103,7 @@ export function sessionRoutes(deps: ApiDeps) {
   });
 
   app.openapi(status, async (c) => {
-    const tenantId = targetTenant(c, c.req.valid('param').id);
+    const { tenantId } = await resolveTenant(c, deps, c.req.valid('param').id);
     const row = await rowOf(tenantId);
     return c.json(
       {
@@ -139,7 +125,7 @@ export function sessionRoutes(deps: ApiDeps) {
   });
 
   app.openapi(qr, async (c) => {
-    const tenantId = targetTenant(c, c.req.valid('param').id);
+    const { tenantId } = await resolveTenant(c, deps, c.req.valid('param').id);
     const row = await rowOf(tenantId);
     const now = deps.now();
     if (!row.qr || !row.qrExpiresAt || !unexpired(row.qrExpiresAt, now)) {
@@ -167,7 +153,7 @@ export function sessionRoutes(deps: ApiDeps) {
   });
 
   app.openapi(pairingCode, async (c) => {
-    const tenantId = targetTenant(c, c.req.valid('param').id);
+    const { tenantId } = await resolveTenant(c, deps, c.req.valid('param').id);
     const phoneNumber = normalizePhone(c.req.valid('json').phoneNumber, 'phoneNumber');
     const requestedAt = deps.now();
     const row = await ensureSession(deps, tenantId);
@@ -205,7 +191,7 @@ export function sessionRoutes(deps: ApiDeps) {
   });
 
   app.openapi(initialize, async (c) => {
-    const tenantId = targetTenant(c, c.req.valid('param').id);
+    const { tenantId } = await resolveTenant(c, deps, c.req.valid('param').id);
     const body = (c.req.valid('json') ?? {}) as { usePairingCode?: boolean; phoneNumber?: string };
     if (body.usePairingCode && !body.phoneNumber) {
       throw new ValidationError({
@@ -224,7 +210,7 @@ export function sessionRoutes(deps: ApiDeps) {
   });
 
   app.openapi(disconnect, async (c) => {
-    const tenantId = targetTenant(c, c.req.valid('param').id);
+    const { tenantId } = await resolveTenant(c, deps, c.req.valid('param').id);
     const row = await ensureSession(deps, tenantId);
     await deps.sessions.setDesired(tenantId, 'stopped');
     const commandId = await issue(deps, tenantId, 'session.stop', {});
@@ -232,7 +218,7 @@ export function sessionRoutes(deps: ApiDeps) {
   });
 
   app.openapi(remove, async (c) => {
-    const tenantId = targetTenant(c, c.req.valid('param').id);
+    const { tenantId } = await resolveTenant(c, deps, c.req.valid('param').id);
     const row = await ensureSession(deps, tenantId);
     await deps.sessions.setDesired(tenantId, 'stopped');
     const commandId = await issue(deps, tenantId, 'session.logout', {});
@@ -240,7 +226,7 @@ export function sessionRoutes(deps: ApiDeps) {
   });
 
   app.openapi(metrics, async (c) => {
-    const tenantId = targetTenant(c, c.req.valid('param').id);
+    const { tenantId } = await resolveTenant(c, deps, c.req.valid('param').id);
     const row = await rowOf(tenantId);
     const connected = row.status === 'connected';
     return c.json(

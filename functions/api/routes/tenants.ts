@@ -36,7 +36,7 @@ const list = createRoute({
   tags,
   security,
   summary: 'List tenants',
-  request: { query: z.object({ cursor: z.string().optional() }) },
+  request: { query: z.object({ cursor: z.string().max(2048).optional() }) },
   responses: { 200: json(TenantList, 'Tenants'), ...errorResponses },
 });
 const read = createRoute({

@@ -5,7 +5,7 @@ import { ok, TenantId, WebhookEndpoint } from '../../../shared/schemas/api.js';
 import { WEBHOOK_EVENT_STATUSES, type WebhookEventRow } from '../../../shared/stores/webhook-events.js';
 import type { ApiDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
-import { targetTenant } from '../operations/scope.js';
+import { resolveTenant } from '../operations/scope.js';
 import { MAX_REPLAY, replayEvents } from '../operations/webhooks.js';
 import { errorResponses, json, jsonBody, security } from './common.js';
 import { webhookView } from './tenants.js';
@@ -145,16 +145,14 @@ export function webhookRoutes(deps: ApiDeps) {
   documentWebhooks(app);
 
   app.openapi(readEndpoint, async (c) => {
-    const tenantId = targetTenant(c, c.req.valid('query').companyId);
-    // A tenant key's own tenant was already read (consistently) by authentication.
-    const tenant = c.get('tenant') ?? (await deps.tenants.get(tenantId));
+    const tenant = await resolveTenant(c, deps, c.req.valid('query').companyId);
     const webhook = tenant.webhook ? webhookView(tenant.webhook, deps.now()) : null;
     return c.json({ success: true as const, data: { webhook } }, 200);
   });
 
   app.openapi(listDeliveries, async (c) => {
     const query = c.req.valid('query');
-    const tenantId = targetTenant(c, query.companyId);
+    const { tenantId } = await resolveTenant(c, deps, query.companyId);
     const page = await webhooks.events.list(tenantId, query);
     return c.json(
       { success: true as const, data: { items: page.items.map(view), cursor: page.cursor } },
@@ -163,7 +161,7 @@ export function webhookRoutes(deps: ApiDeps) {
   });
 
   app.openapi(readDelivery, async (c) => {
-    const tenantId = targetTenant(c, c.req.valid('query').companyId);
+    const { tenantId } = await resolveTenant(c, deps, c.req.valid('query').companyId);
     const { eventId } = c.req.valid('param');
     const row = await webhooks.events.find(tenantId, eventId);
     if (!row) throw new NotFoundError({ message: `Event ${eventId} not found`, details: { eventId } });
@@ -180,7 +178,7 @@ export function webhookRoutes(deps: ApiDeps) {
 
   app.openapi(replay, async (c) => {
     const body = c.req.valid('json');
-    const tenantId = targetTenant(c, body.companyId);
+    const { tenantId } = await resolveTenant(c, deps, body.companyId);
     const input =
       body.eventIds !== undefined
         ? { eventIds: body.eventIds }
