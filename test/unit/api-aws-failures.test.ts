@@ -80,6 +80,8 @@ describe('AWS failures become retryable envelopes', () => {
 
   it('an SQS timeout while queueing a send → 504 TIMEOUT_ERROR, and the message is marked failed, not left queued', async () => {
     ddbMock.resolves({});
+    // The admin key acts on an existing tenant (an unknown one is a 404 before anything is queued).
+    ddbMock.on(GetCommand).resolves({ Item: { tenantId: 'acme', status: 'active', webhookSecrets: [] } });
     sqsMock.resolves({ QueueUrl: 'http://queue' });
     sqsMock
       .on(SendMessageCommand)
