@@ -1,40 +1,28 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import makeWASocket, {
-  type AnyMessageContent,
-  type ConnectionState,
-  downloadMediaMessage,
-  makeCacheableSignalKeyStore,
-  proto,
-  type WAMessage,
-  type WAMessageUpdate,
-  type WAVersion,
-} from '@whiskeysockets/baileys';
-import pRetry from 'p-retry';
+import type { ConnectionState, WAMessage, WAMessageUpdate } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import type { EventPublisher } from '../../shared/aws/event-publisher.js';
 import type { MessageContent } from '../../shared/commands.js';
 import type { Config } from '../../shared/config.js';
 import type { LinkMethod, SessionState } from '../../shared/domain.js';
-import { MessageSendError, SessionError, TimeoutError, ValidationError } from '../../shared/errors.js';
+import { MessageSendError, SessionError, TimeoutError } from '../../shared/errors.js';
 import type { Metrics } from '../../shared/metrics.js';
 import type { TargetPolicy } from '../../shared/net/target-guard.js';
-import { bucketLayout } from '../../shared/resources.js';
 import type { MessageStore } from '../../shared/stores/messages.js';
 import type { SessionStore, StatusUpdate } from '../../shared/stores/sessions.js';
 import type { AuthStateRepository } from '../auth-state/dynamo-auth-state.js';
 import { type Fence, FenceLostError } from '../auth-state/fence.js';
 import type { SnapshotStore } from '../auth-state/snapshots.js';
-import { fetchMedia } from '../media/fetch-media.js';
 import { serialQueue } from '../process/serial.js';
 import type { WhatsAppEndpoint } from '../whatsapp/socket-options.js';
 import { describeInbound, statusOfReceipt } from './inbound.js';
+import { storeInboundMedia } from './inbound-media.js';
 import { advanceMessage, type OutboundStatus } from './message-status.js';
+import { buildContent } from './outbound-content.js';
 import { decide } from './reconnect-policy.js';
-
-type Socket = ReturnType<typeof makeWASocket>;
+import { createSocket, type Socket } from './socket-factory.js';
 
 export interface TenantSessionDeps {
   config: Config;
@@ -58,21 +46,6 @@ export interface TenantSessionDeps {
 export interface LinkRequest {
   method: LinkMethod;
   phoneNumber?: string;
-}
-
-const BOOTSTRAP_SYNCS: ReadonlySet<proto.Message.HistorySyncType | null | undefined> = new Set([
-  proto.Message.HistorySyncType.INITIAL_BOOTSTRAP,
-  proto.Message.HistorySyncType.PUSH_NAME,
-  proto.Message.HistorySyncType.NON_BLOCKING_DATA,
-]);
-
-/** Further tries of an inbound media download after a server or network error. */
-const MEDIA_DOWNLOAD_RETRIES = 2;
-
-/** An HTTP 4xx from the media host (Baileys reports it as a Boom error). */
-function isClientError(error: unknown): boolean {
-  const status = (error as { output?: { statusCode?: number } }).output?.statusCode;
-  return status !== undefined && status >= 400 && status < 500;
 }
 
 /** Recently accepted message ids remembered per session (a few KB). */
@@ -242,7 +215,10 @@ export class TenantSession {
       const sock = await this.waitUntilConnected(20_000);
       const gap = this.deps.config.sendMinIntervalMs - (Date.now() - this.lastSendAt);
       if (gap > 0) await sleep(gap);
-      const message = await this.buildContent(content);
+      const message = await buildContent(content, {
+        policy: this.deps.mediaPolicy,
+        maxBytes: this.deps.config.mediaMaxBytes,
+      });
       const started = performance.now();
       try {
         await sock.sendMessage(`${to}@s.whatsapp.net`, message, { messageId });
@@ -292,28 +268,12 @@ export class TenantSession {
   private async connect(): Promise<void> {
     const fence = this.fence;
     if (!fence || this.closing) return;
-    const { config } = this.deps;
     const auth = await this.deps.authState.open(fence);
-    // Baileys is chatty below warn; never more verbose than our own level.
-    const baileysLog = this.log.child(
-      { component: 'baileys' },
-      { level: this.log.levelVal > 40 ? this.log.level : 'warn' },
-    );
-    const version = config.whatsapp.version?.split('.').map(Number) as WAVersion | undefined;
-    const sock = makeWASocket({
-      auth: { creds: auth.state.creds, keys: makeCacheableSignalKeyStore(auth.state.keys, baileysLog) },
-      logger: baileysLog,
-      ...(version ? { version } : {}),
-      browser: ['wafleet', 'Chrome', '1.0.0'],
-      markOnlineOnConnect: false,
-      syncFullHistory: false,
-      // Only the small bootstrap syncs, which carry LID mappings Baileys needs; no chat history.
-      shouldSyncHistoryMessage: ({ syncType }) => BOOTSTRAP_SYNCS.has(syncType),
-      generateHighQualityLinkPreview: false,
-      qrTimeout: config.qrCodeTtlMs,
-      // Messages live in DynamoDB, not in memory (DESIGN §12): nothing to resend on retry requests.
-      getMessage: async () => undefined,
-      ...this.deps.endpoint.socketOptions,
+    const sock = createSocket({
+      config: this.deps.config,
+      log: this.log,
+      auth: auth.state,
+      endpoint: this.deps.endpoint,
     });
     this.sock = sock;
     const current = () => this.sock === sock;
@@ -470,39 +430,19 @@ export class TenantSession {
     if (!view) return;
     const data = view.data;
     if (view.media) {
-      const media = view.media;
-      let storageKey: string | undefined;
-      let error: string | undefined;
-      try {
-        // A media host's 5xx or a dropped connection is worth another try; a 4xx is not.
-        const buffer = await pRetry(
-          () =>
-            downloadMediaMessage(message, 'buffer', this.deps.endpoint.mediaDownload, {
-              logger: this.log,
-              reuploadRequest: sock.updateMediaMessage,
-            }),
-          {
-            retries: MEDIA_DOWNLOAD_RETRIES,
-            minTimeout: 500,
-            shouldRetry: ({ error }) => !isClientError(error),
-          },
-        );
-        const key = `${bucketLayout.media(this.tenantId)}inbound/${data.messageId}`;
-        await this.deps.s3.send(
-          new PutObjectCommand({
-            Bucket: this.deps.config.bucketName,
-            Key: key,
-            Body: buffer,
-            ContentType: media.mimeType,
-          }),
-        );
-        storageKey = key;
-      } catch (thrown) {
-        // The message still goes out, saying why its media is missing rather than dropping it.
-        error = 'The media could not be downloaded from WhatsApp';
-        this.log.warn({ messageId: data.messageId, err: thrown }, 'inbound media not stored');
-      }
-      data.media = { type: media.kind, ...media, storageKey, error };
+      const stored = await storeInboundMedia(
+        {
+          s3: this.deps.s3,
+          bucketName: this.deps.config.bucketName,
+          download: this.deps.endpoint.mediaDownload,
+          log: this.log,
+        },
+        sock,
+        this.tenantId,
+        message,
+        { messageId: data.messageId, mimeType: view.media.mimeType },
+      );
+      data.media = { type: view.media.kind, ...view.media, ...stored };
     }
     const isNew = await this.deps.messages.recordInbound(this.tenantId, data);
     if (!isNew) return;
@@ -522,32 +462,6 @@ export class TenantSession {
 
   advance(messageId: string, status: OutboundStatus, error?: { code: string; message: string }) {
     return advanceMessage(this.deps, this.tenantId, messageId, status, error);
-  }
-
-  private async buildContent(content: MessageContent): Promise<AnyMessageContent> {
-    if (content.type === 'text') return { text: content.text };
-    const media = await fetchMedia(content.url, content.type, {
-      policy: this.deps.mediaPolicy,
-      maxBytes: this.deps.config.mediaMaxBytes,
-    });
-    const mimetype = content.mimeType ?? media.mimeType;
-    switch (content.type) {
-      case 'image':
-        return { image: media.data, caption: content.caption, mimetype };
-      case 'video':
-        return { video: media.data, caption: content.caption, mimetype };
-      case 'audio':
-        return { audio: media.data, mimetype };
-      case 'document':
-        return {
-          document: media.data,
-          mimetype,
-          fileName: content.fileName ?? 'file',
-          caption: content.caption,
-        };
-      default:
-        throw new ValidationError({ message: 'Unsupported content type' });
-    }
   }
 
   /** Snapshot first, so a wrong logout can be undone (DESIGN §12), then erase. */
