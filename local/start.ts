@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
 import { bootstrapLocal } from './bootstrap.js';
+import { PortInUseError } from './port.js';
 import { JavaMissingError } from './servers.js';
 
 const { values } = parseArgs({ options: { demo: { type: 'boolean', default: false } } });
@@ -30,7 +31,8 @@ try {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 } catch (error) {
-  if (error instanceof JavaMissingError) {
+  // Problems a user can fix: one line saying how, no stack trace.
+  if (error instanceof JavaMissingError || error instanceof PortInUseError) {
     console.error(error.message);
     process.exit(1);
   }

@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { start as startLocal, stop } from './local-process.js';
 
 /**
  * `npm start` as a user runs it: a child process that starts DynamoDB Local on disk and fauxqs,
@@ -10,55 +10,9 @@ import { afterAll, describe, expect, it } from 'vitest';
  * tenants across a restart.
  */
 const dataDir = mkdtempSync(join(tmpdir(), 'wafleet-start-'));
-const root = join(import.meta.dirname, '..', '..');
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-interface Started {
-  child: ChildProcess;
-  base: string;
-  output: () => string;
-}
-
-function start(args: string[] = [], ready = /wafleet is running: (http:\/\/\S+)/): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...args], {
-    cwd: root,
-    env: {
-      ...process.env,
-      WAFLEET_DATA_DIR: dataDir,
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      ADMIN_API_KEY: '',
-      AWS_ENDPOINT_URL_DYNAMODB: '',
-      AWS_ENDPOINT_URL_SQS: '',
-      AWS_ENDPOINT_URL_S3: '',
-      RESOURCE_PREFIX: '',
-      SHARD_COUNT: '',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start did not come up:\n${output}`)), 90_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = output.match(/wafleet is running: (http:\/\/\S+)/);
-      if (match?.[1] && ready.test(output)) {
-        clearTimeout(timer);
-        resolve({ child, base: match[1], output: () => output });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
-  });
-}
-
-function stop(started: Started): Promise<number | null> {
-  return new Promise((resolve) => {
-    started.child.once('exit', (code) => resolve(code));
-    started.child.kill('SIGTERM');
-  });
-}
+const start = (args: string[] = [], ready?: RegExp) => startLocal({ dataDir, args, ready });
 
 describe('npm start', () => {
   it('runs the README walk-through, stops on SIGTERM and keeps tenants across a restart', async () => {
