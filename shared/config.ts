@@ -17,6 +17,10 @@ const flag = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1');
 
+/** Baileys' standard `Browsers` platforms, and browser names WhatsApp knows as platform types. */
+export const WA_BROWSER_OS = ['ubuntu', 'macos', 'windows', 'baileys'] as const;
+export const WA_BROWSER_NAMES = ['Chrome', 'Firefox', 'Safari', 'Edge', 'Opera', 'Desktop'] as const;
+
 const schema = z.object({
   /** `production` refuses private webhook/media targets and plain http; `local` allows loopback. */
   WAFLEET_ENV: z.enum(['production', 'local', 'test']).default('production'),
@@ -62,6 +66,22 @@ const schema = z.object({
   WA_SIMULATOR_MEDIA_CA: optionalString,
   /** WhatsApp Web version Baileys announces, `2.3000.1234567890`; read at connect time (DESIGN §12). */
   WA_VERSION: optionalString,
+  /** The device the socket announces, as one of Baileys' standard `Browsers`: `os:browser`. */
+  WA_BROWSER: z
+    .string()
+    .trim()
+    .default('macos:Chrome')
+    .transform((v, ctx) => {
+      const [os = '', name = 'Chrome'] = v.split(':');
+      const osKey = WA_BROWSER_OS.find((o) => o === os.toLowerCase());
+      const browser = WA_BROWSER_NAMES.find((b) => b.toLowerCase() === name.toLowerCase());
+      if (osKey && browser && v.split(':').length <= 2) return { os: osKey, name: browser };
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected "os:browser" with os one of ${WA_BROWSER_OS.join(', ')} and browser one of ${WA_BROWSER_NAMES.join(', ')}, e.g. "ubuntu:Chrome"; got "${v}"`,
+      });
+      return z.NEVER;
+    }),
 
   /** Socket host: identity of this task in shard leases. */
   HOST_ID: optionalString,
@@ -116,7 +136,13 @@ export interface Config {
   idempotencyTtlHours: number;
   maxBodyBytes: number;
   mediaMaxBytes: number;
-  whatsapp: { webSocketUrl?: string; simulatorRootKey?: string; simulatorMediaCa?: string; version?: string };
+  whatsapp: {
+    webSocketUrl?: string;
+    simulatorRootKey?: string;
+    simulatorMediaCa?: string;
+    version?: string;
+    browser: Parsed['WA_BROWSER'];
+  };
   host: {
     id?: string;
     healthPort: number;
@@ -183,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       simulatorRootKey: e.WA_SIMULATOR_ROOT_KEY,
       simulatorMediaCa: e.WA_SIMULATOR_MEDIA_CA,
       version: e.WA_VERSION,
+      browser: e.WA_BROWSER,
     },
     host: {
       id: e.HOST_ID,

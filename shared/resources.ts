@@ -114,11 +114,16 @@ export interface QueueDefinition {
   retentionSeconds: number;
 }
 
-/** One FIFO queue per shard: MessageGroupId = tenantId keeps a tenant's commands in order (DESIGN §5). */
+/**
+ * One FIFO queue per shard: MessageGroupId = tenantId keeps a tenant's commands in order (DESIGN §5).
+ * The socket host sets each receive's visibility to its lease duration and extends it while a
+ * command runs; this default matches the default lease (10 s), so a crashed host's commands come
+ * back about when its shards are taken over, not a minute later.
+ */
 export const commandQueue = (shard: number): QueueDefinition => ({
   name: `commands-${shard}.fifo`,
   fifo: true,
-  visibilityTimeoutSeconds: 60,
+  visibilityTimeoutSeconds: 10,
   maxReceiveCount: 5,
   retentionSeconds: 4 * 24 * 3600,
 });

@@ -47,6 +47,11 @@ export interface AuthStateDeps {
   s3: S3Client;
   tableName: string;
   bucketName: string;
+  /**
+   * Called once when a fenced write of an opened state is refused: another owner has the tenant,
+   * so whoever runs it here must stop at once. Later writes of that state fail without a call.
+   */
+  onFenceLost?(fence: Fence): void;
 }
 
 export interface DynamoAuthState {
@@ -151,7 +156,21 @@ export function createAuthStateRepository(deps: AuthStateDeps) {
       const tenantId = fence.tenantId;
       // One transaction in flight per tenant (DESIGN §5): key writes and creds writes queue up.
       const oneAtATime = serialQueue();
-      const serial = (entries: Array<[string, unknown]>) => oneAtATime(() => write(fence, entries));
+      // A refusal is final: no retry can win the fence back, so queued and later writes fail at once.
+      let fenceLost = false;
+      const fenced = async (entries: Array<[string, unknown]>) => {
+        if (fenceLost) throw new FenceLostError(fence);
+        try {
+          await write(fence, entries);
+        } catch (error) {
+          if (error instanceof FenceLostError && !fenceLost) {
+            fenceLost = true;
+            deps.onFenceLost?.(fence);
+          }
+          throw error;
+        }
+      };
+      const serial = (entries: Array<[string, unknown]>) => oneAtATime(() => fenced(entries));
       const stored = await readMany(tenantId, [CREDS_KEY]);
       const creds = (stored.get(CREDS_KEY) as AuthenticationCreds | undefined) ?? initAuthCreds();
       // Keys known not to exist. Baileys' cache keeps only values, so a key that is never written
@@ -197,7 +216,7 @@ export function createAuthStateRepository(deps: AuthStateDeps) {
         saveCreds: () => {
           pendingCreds ??= oneAtATime(() => {
             pendingCreds = undefined;
-            return write(fence, [[CREDS_KEY, creds]]);
+            return fenced([[CREDS_KEY, creds]]);
           });
           return pendingCreds;
         },

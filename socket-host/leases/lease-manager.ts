@@ -9,6 +9,9 @@ import { isConditionFailure } from '../../shared/stores/table-names.js';
  * hosts judge expiry on their own monotonic clock (the counter has not moved for a lease duration),
  * so hosts need no clock sync. Each scan a host takes expired leases first, then steals at most one
  * from the busiest owner until it holds its fair share.
+ *
+ * Renewals never wait on tenant work: what a lost shard's listener does runs beside the renew and
+ * scan loops (tracked, awaited only by stop()), so one stuck shard cannot let the others expire.
  */
 
 export const leaseKeyOf = (shard: number) => `shard-${shard}`;
@@ -29,8 +32,17 @@ export interface LeaseListener {
   paused?(shard: number): void;
   /** Renewed again after a pause. */
   resumed?(shard: number): void;
-  /** Lost, or not renewed for three quarters of a lease: close the shard's sockets (no logout). */
+  /**
+   * Lost, or not renewed for three quarters of a lease: another host may run the shard now, so
+   * close its sockets (no logout). Runs beside the renewals; the shard is not taken again until
+   * this has settled.
+   */
   lost(shard: number, reason: string): void | Promise<void>;
+  /**
+   * Graceful stop: wind the shard down (hand its commands back, close its sockets) while its
+   * lease is still renewed; the lease is released once this settles.
+   */
+  handOver(shard: number): void | Promise<void>;
 }
 
 interface Held {
@@ -38,6 +50,8 @@ interface Held {
   /** Monotonic time of the last successful renew. */
   renewedAt: number;
   paused: boolean;
+  /** Being handed over by a graceful stop: still renewed, no longer ours to use. */
+  releasing: boolean;
 }
 
 interface Observed {
@@ -56,11 +70,22 @@ interface LeaseRow {
 export interface LeaseManager {
   readonly owner: string;
   start(): Promise<void>;
-  /** Gives every lease back so another host can take it at once (graceful shutdown). */
-  stop(options?: { release?: boolean }): Promise<void>;
+  /**
+   * Graceful (default): hands every shard over while still renewing, then gives the leases back
+   * so another host can take them at once. `release: false` is a crash: the shards are dropped
+   * and their leases left to expire.
+   */
+  stop(options?: { release?: boolean }): Promise<LeaseStopReport>;
   heldShards(): number[];
   /** Whether this host holds the shard's lease and has renewed it recently. */
   holds(shard: number): boolean;
+}
+
+export interface LeaseStopReport {
+  /** Leases given back (their rows have no owner now). */
+  released: number[];
+  /** Leases that were held at the stop but could not be given back: they expire instead. */
+  notReleased: number[];
 }
 
 export function createLeaseManager(deps: {
@@ -77,9 +102,13 @@ export function createLeaseManager(deps: {
   const clock = deps.clock ?? (() => performance.now());
   const held = new Map<number, Held>();
   const observed = new Map<number, Observed>();
-  let timers: NodeJS.Timeout[] = [];
+  let timers: Array<{ name: string; timer: NodeJS.Timeout }> = [];
   let running = false;
-  const inFlight = new Set<Promise<void>>();
+  /** Set by a graceful stop: renewals go on, nothing new is taken. */
+  let stopping = false;
+  const inFlight = new Map<string, Promise<void>>();
+  /** Listener work of shards being let go, by shard. */
+  const losing = new Map<number, Promise<void>>();
 
   const shardOfKey = (key: string) => Number(key.slice('shard-'.length));
 
@@ -151,17 +180,47 @@ export function createLeaseManager(deps: {
       },
     );
     if (!taken) return false;
-    held.set(shard, { counter: next, renewedAt: clock(), paused: false });
+    held.set(shard, { counter: next, renewedAt: clock(), paused: false, releasing: false });
     observed.set(shard, { owner, counter: next, seenAt: clock() });
     log.info({ shard, previousOwner: seen.owner ?? null }, 'lease taken');
-    await listener.acquired(shard, { stolen });
+    try {
+      await listener.acquired(shard, { stolen });
+    } catch (error) {
+      // Held with nothing running it would block the shard for good: give it back.
+      log.error({ shard, err: error }, 'shard start failed; releasing its lease');
+      held.delete(shard);
+      await release(shard);
+      return false;
+    }
     return true;
   }
 
-  async function loseLease(shard: number, reason: string) {
-    if (!held.delete(shard)) return;
+  /** Gives a lease row back (no owner); false if it was not ours any more or the write failed. */
+  function release(shard: number): Promise<boolean> {
+    return updateLease(shard, 'REMOVE #owner ADD #counter :one', '#owner = :me', { ':one': 1 }).catch(
+      (error) => {
+        log.warn({ shard, err: error }, 'lease release failed');
+        return false;
+      },
+    );
+  }
+
+  /** Forgets the lease and starts the listener's work beside the loops; never waits for it. */
+  function loseLease(shard: number, reason: string): void {
+    const lease = held.get(shard);
+    if (!lease) return;
+    held.delete(shard);
+    if (lease.releasing) {
+      // Its hand-over is already winding the shard down.
+      log.warn({ shard, reason }, 'lease lost while handing over');
+      return;
+    }
     log.warn({ shard, reason }, 'lease lost');
-    await listener.lost(shard, reason);
+    const work = Promise.resolve()
+      .then(() => listener.lost(shard, reason))
+      .catch((error) => log.error({ shard, err: error }, 'letting go of a lost shard failed'))
+      .finally(() => losing.delete(shard));
+    losing.set(shard, work);
   }
 
   async function renewAll() {
@@ -178,12 +237,15 @@ export function createLeaseManager(deps: {
               ':mine': lease.counter,
             },
           );
-          if (!renewed) return loseLease(shard, 'taken by another host');
+          if (!renewed) {
+            loseLease(shard, 'taken by another host');
+            return;
+          }
           lease.counter = next;
           lease.renewedAt = clock();
           if (lease.paused) {
             lease.paused = false;
-            listener.resumed?.(shard);
+            if (!lease.releasing) listener.resumed?.(shard);
           }
         } catch (error) {
           log.warn({ shard, err: error }, 'lease renew failed');
@@ -199,16 +261,17 @@ export function createLeaseManager(deps: {
     for (const [shard, lease] of held) {
       const silentFor = now - lease.renewedAt;
       if (silentFor >= settings.durationMs * 0.75) {
-        void loseLease(shard, 'not renewed in time');
+        loseLease(shard, 'not renewed in time');
       } else if (silentFor >= settings.durationMs * 0.5 && !lease.paused) {
         lease.paused = true;
         log.warn({ shard, silentForMs: Math.round(silentFor) }, 'lease not renewed; pausing shard');
-        listener.paused?.(shard);
+        if (!lease.releasing) listener.paused?.(shard);
       }
     }
   }
 
   async function scan() {
+    if (stopping) return;
     const rows = await readAll();
     const now = clock();
     const expired: Array<[number, Observed]> = [];
@@ -223,9 +286,11 @@ export function createLeaseManager(deps: {
           : { owner: row.owner, counter, seenAt: now };
       observed.set(shard, current);
       if (held.has(shard) && row.owner !== owner) {
-        await loseLease(shard, 'taken by another host');
+        loseLease(shard, 'taken by another host');
         continue;
       }
+      // Still closing what it ran: taking it again now would race that.
+      if (losing.has(shard)) continue;
       if (row.owner === owner) continue;
       const isExpired = !row.owner || now - current.seenAt >= settings.durationMs;
       if (isExpired) expired.push([shard, current]);
@@ -235,33 +300,36 @@ export function createLeaseManager(deps: {
     const target = Math.ceil(shardCount / hosts);
     // Expired leases first, as many as our fair share allows.
     for (const [shard, seen] of expired) {
-      if (held.size >= target) break;
+      if (held.size >= target || stopping) break;
       await take(shard, seen);
     }
-    if (held.size >= target) return;
+    if (held.size >= target || stopping) return;
     // Then at most one steal per round, from the busiest owner, only if it holds more than its share.
     const busiest = [...counts.entries()].sort((a, b) => b[1] - a[1])[0];
     if (!busiest || busiest[1] <= target || busiest[1] - held.size < 2) return;
-    const victim = [...observed.entries()].find(([, o]) => o.owner === busiest[0]);
+    const victim = [...observed.entries()].find(([shard, o]) => o.owner === busiest[0] && !losing.has(shard));
     if (victim) await take(victim[0], victim[1], true);
   }
 
-  /** Runs `run` every `ms`, never two at once; stop() waits for the ones in flight. */
+  /** Runs `run` every `ms`, never two at once; stop() waits for the one in flight. */
   const every = (ms: number, run: () => Promise<void>, name: string) => {
-    let current: Promise<void> | undefined;
     const timer = setInterval(() => {
-      if (current || !running) return;
-      const work = run().catch((error) => log.error({ err: error }, `lease ${name} failed`));
-      current = work;
-      inFlight.add(work);
-      void work.finally(() => {
-        current = undefined;
-        inFlight.delete(work);
-      });
+      if (inFlight.has(name) || !running) return;
+      const work = run()
+        .catch((error) => log.error({ err: error }, `lease ${name} failed`))
+        .finally(() => inFlight.delete(name));
+      inFlight.set(name, work);
     }, ms);
     timer.unref();
-    timers.push(timer);
+    timers.push({ name, timer });
   };
+
+  /** Stops one loop and waits for its round in flight. */
+  async function halt(name: string) {
+    for (const entry of timers.filter((t) => t.name === name)) clearInterval(entry.timer);
+    timers = timers.filter((t) => t.name !== name);
+    await inFlight.get(name);
+  }
 
   return {
     owner,
@@ -272,26 +340,45 @@ export function createLeaseManager(deps: {
       every(settings.renewIntervalMs, renewAll, 'renew');
       every(settings.scanIntervalMs, scan, 'scan');
     },
-    async stop({ release = true } = {}) {
-      running = false;
-      for (const timer of timers) clearInterval(timer);
-      timers = [];
-      await Promise.allSettled(inFlight);
+    async stop({ release: giveBack = true } = {}) {
+      stopping = true;
+      await halt('scan');
       const shards = [...held.keys()];
-      for (const shard of shards) await loseLease(shard, 'host stopping');
-      if (!release) return;
-      await Promise.all(
-        shards.map((shard) =>
-          updateLease(shard, 'REMOVE #owner ADD #counter :one', '#owner = :me', { ':one': 1 }).catch(
-            (error) => log.warn({ shard, err: error }, 'lease release failed'),
-          ),
-        ),
+      if (!giveBack) {
+        running = false;
+        await halt('renew');
+        for (const shard of shards) loseLease(shard, 'host stopped without releasing');
+        await Promise.allSettled(losing.values());
+        return { released: [], notReleased: shards };
+      }
+      // Renewals go on while the shards wind down, so no lease expires under open sockets.
+      await Promise.allSettled(
+        shards.map(async (shard) => {
+          const lease = held.get(shard);
+          if (!lease) return;
+          lease.releasing = true;
+          await Promise.resolve()
+            .then(() => listener.handOver(shard))
+            .catch((error) => log.error({ shard, err: error }, 'shard hand-over failed'));
+        }),
       );
+      running = false;
+      await halt('renew');
+      await Promise.allSettled(losing.values());
+      const outcomes = await Promise.all(
+        shards
+          .sort((x, y) => x - y)
+          .map(async (shard) => ({ shard, released: held.delete(shard) && (await release(shard)) })),
+      );
+      return {
+        released: outcomes.filter((o) => o.released).map((o) => o.shard),
+        notReleased: outcomes.filter((o) => !o.released).map((o) => o.shard),
+      };
     },
     heldShards: () => [...held.keys()].sort((a, b) => a - b),
     holds: (shard) => {
       const lease = held.get(shard);
-      return Boolean(lease && !lease.paused);
+      return Boolean(lease && !lease.paused && !lease.releasing);
     },
   };
 }

@@ -1,8 +1,35 @@
 import { Agent as HttpsAgent } from 'node:https';
-import type { MediaDownloadOptions, UserFacingSocketConfig } from '@whiskeysockets/baileys';
+import { Browsers, type MediaDownloadOptions, type UserFacingSocketConfig } from '@whiskeysockets/baileys';
 import { Agent as FetchDispatcher } from 'undici';
 import type { Config } from '../../shared/config.js';
 import { assertSimulatorTrustAllowed, trustSimulatorRoot } from './trust-simulator.js';
+
+/** Baileys' `Browsers` by the names WA_BROWSER uses. */
+const PLATFORMS = {
+  ubuntu: Browsers.ubuntu,
+  macos: Browsers.macOS,
+  windows: Browsers.windows,
+  baileys: Browsers.baileys,
+} as const satisfies Record<
+  Config['whatsapp']['browser']['os'],
+  (browser: string) => [string, string, string]
+>;
+
+/** Pause between Baileys' tries of an auth-state commit; with one try it is never waited. */
+const COMMIT_RETRY_DELAY_MS = 200;
+
+/** The options every tenant's socket gets, whatever WhatsApp endpoint it talks to. */
+export function sessionSocketOptions(config: Config): Partial<UserFacingSocketConfig> {
+  const { os, name } = config.whatsapp.browser;
+  return {
+    // A standard device name: some accounts refuse pairing codes for unknown ones.
+    browser: PLATFORMS[os](name),
+    // Baileys retries a failed key commit 10 times, 3 s apart, by default. Our commits are fenced
+    // transactions the SDK already retries on throttling and 5xx; a refusal by the fence is final
+    // and must end the session at once, not hang its send (and a graceful stop) for ~30 s.
+    transactionOpts: { maxCommitRetries: 1, delayBetweenTriesMs: COMMIT_RETRY_DELAY_MS },
+  };
+}
 
 /** Where WhatsApp is, as Baileys' socket and its media downloads need to know. */
 export interface WhatsAppEndpoint {

@@ -32,3 +32,16 @@ export async function eventually<T>(
   }
   throw new Error(`Timed out after ${timeoutMs} ms waiting for ${message}`, { cause: lastError });
 }
+
+/** Resolves with `work`, or fails if it takes longer than `timeoutMs` (a deadline, not a sleep). */
+export async function within<T>(work: Promise<T>, timeoutMs: number, message = 'work'): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${message} took longer than ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

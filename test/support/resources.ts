@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteMessageCommand,
+  GetQueueAttributesCommand,
   GetQueueUrlCommand,
   ReceiveMessageCommand,
   type SQSClient,
@@ -69,3 +70,12 @@ export async function drainQueue(sqs: SQSClient, queueName: string): Promise<Rec
 
 export const commandQueueName = (config: Config, shard: number) =>
   physicalName(config.resourcePrefix, commandQueue(shard).name);
+
+/** Messages of a queue received by some consumer and not yet deleted or visible again. */
+export async function inFlightCount(sqs: SQSClient, queueName: string): Promise<number> {
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }),
+  );
+  return Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+}
