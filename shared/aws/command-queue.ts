@@ -3,6 +3,7 @@ import { type Command, commandSchema } from '../commands.js';
 import type { Config } from '../config.js';
 import { commandQueue, physicalName } from '../resources.js';
 import { shardOf } from '../shard.js';
+import { queueBody } from './queue-body.js';
 
 export interface CommandQueue {
   /** Sends the command to its tenant's shard queue, in order per tenant, deduplicated by command id. */
@@ -40,7 +41,7 @@ export function createCommandQueue(deps: {
       await sqs.send(
         new SendMessageCommand({
           QueueUrl: await queueUrl(shard),
-          MessageBody: JSON.stringify(valid),
+          MessageBody: queueBody(valid),
           MessageGroupId: valid.tenantId,
           MessageDeduplicationId: valid.id,
           MessageAttributes: { type: { DataType: 'String', StringValue: valid.type } },

@@ -4,6 +4,7 @@ import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.js';
 import { type EventData, type EventType, eventDataSchemas, type WebhookEvent } from '../events.js';
 import { physicalName, tables, webhookQueue } from '../resources.js';
+import { queueBody } from './queue-body.js';
 
 export interface EventPublisher {
   publish<T extends EventType>(tenantId: string, type: T, data: EventData<T>): Promise<WebhookEvent<T>>;
@@ -65,7 +66,7 @@ export function createEventPublisher(deps: {
       await sqs.send(
         new SendMessageCommand({
           QueueUrl: await getQueueUrl(),
-          MessageBody: JSON.stringify(event),
+          MessageBody: queueBody(event),
           MessageAttributes: { tenantId: { DataType: 'String', StringValue: tenantId } },
         }),
       );

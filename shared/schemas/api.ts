@@ -35,13 +35,24 @@ export const ok = <T extends z.ZodType>(data: T) => z.object({ success: z.litera
 
 // Messages
 
+/**
+ * WhatsApp carries any Unicode text, but a lone surrogate has no UTF-8 form (it would arrive as
+ * U+FFFD), U+FFFE/U+FFFF are noncharacters SQS refuses, and NUL cuts text short in many systems.
+ * Other control characters are carried as they are.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const NONCHARACTER = /[\uFFFE\uFFFF]/;
+const carriable = <T extends z.ZodString | z.ZodURL>(schema: T) =>
+  schema.refine((text) => !LONE_SURROGATE.test(text) && !NONCHARACTER.test(text) && !text.includes('\0'), {
+    message: 'contains a lone surrogate, U+FFFE, U+FFFF or NUL, which WhatsApp cannot carry',
+  });
+
 export const SendRequest = z
   .object({
     phone: PhoneInput,
-    message: z
-      .string()
-      .min(1, 'message must not be empty')
-      .max(4096, 'message is limited to 4,096 characters'),
+    message: carriable(
+      z.string().min(1, 'message must not be empty').max(4096, 'message is limited to 4,096 characters'),
+    ),
     companyId: TenantId.optional(),
   })
   .openapi('SendRequest');
@@ -49,11 +60,11 @@ export const SendRequest = z
 export const SendMediaRequest = z
   .object({
     phone: PhoneInput,
-    mediaUrl: z.url().max(2048),
+    mediaUrl: carriable(z.url().max(2048)),
     type: z.enum(MEDIA_TYPES),
-    caption: z.string().max(1024).optional(),
-    fileName: z.string().max(255).optional(),
-    mimeType: z.string().max(127).optional(),
+    caption: carriable(z.string().max(1024)).optional(),
+    fileName: carriable(z.string().max(255)).optional(),
+    mimeType: carriable(z.string().max(127)).optional(),
     companyId: TenantId.optional(),
   })
   .openapi('SendMediaRequest');
