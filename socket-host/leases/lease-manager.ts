@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { type DynamoDBDocumentClient, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from 'pino';
-import { isConditionFailure } from '../../shared/stores/table-names.js';
+import { leaseTable } from './lease-table.js';
 
 /**
  * Shard leases in the manner of the Kinesis Client Library (DESIGN §5). A lease row is
@@ -14,7 +14,7 @@ import { isConditionFailure } from '../../shared/stores/table-names.js';
  * scan loops (tracked, awaited only by stop()), so one stuck shard cannot let the others expire.
  */
 
-export const leaseKeyOf = (shard: number) => `shard-${shard}`;
+export { leaseKeyOf } from './lease-table.js';
 
 export interface LeaseSettings {
   durationMs: number;
@@ -61,12 +61,6 @@ interface Observed {
   seenAt: number;
 }
 
-interface LeaseRow {
-  leaseKey: string;
-  owner?: string;
-  counter?: number;
-}
-
 export interface LeaseManager {
   readonly owner: string;
   start(): Promise<void>;
@@ -110,61 +104,13 @@ export function createLeaseManager(deps: {
   /** Listener work of shards being let go, by shard. */
   const losing = new Map<number, Promise<void>>();
 
+  const { ensureRows, readAll, updateLease } = leaseTable({
+    dynamo,
+    tableName: TableName,
+    shardCount,
+    owner,
+  });
   const shardOfKey = (key: string) => Number(key.slice('shard-'.length));
-
-  async function ensureRows() {
-    await Promise.all(
-      Array.from({ length: shardCount }, (_, shard) =>
-        dynamo
-          .send(
-            new PutCommand({
-              TableName,
-              Item: { leaseKey: leaseKeyOf(shard), counter: 0 },
-              ConditionExpression: 'attribute_not_exists(leaseKey)',
-            }),
-          )
-          .catch((error) => {
-            if (!isConditionFailure(error)) throw error;
-          }),
-      ),
-    );
-  }
-
-  async function readAll(): Promise<LeaseRow[]> {
-    const rows: LeaseRow[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await dynamo.send(new ScanCommand({ TableName, ConsistentRead: true, ExclusiveStartKey }));
-      rows.push(...((page.Items ?? []) as LeaseRow[]));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return rows.filter((r) => r.leaseKey.startsWith('shard-') && shardOfKey(r.leaseKey) < shardCount);
-  }
-
-  /** A conditional write to one lease row: false when the condition no longer holds. */
-  async function updateLease(
-    shard: number,
-    update: string,
-    condition: string,
-    values: Record<string, unknown>,
-  ): Promise<boolean> {
-    try {
-      await dynamo.send(
-        new UpdateCommand({
-          TableName,
-          Key: { leaseKey: leaseKeyOf(shard) },
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: { '#owner': 'owner', '#counter': 'counter' },
-          ExpressionAttributeValues: { ':me': owner, ...values },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
 
   /** Conditional take: succeeds only if nobody renewed or took it since we looked. */
   async function take(shard: number, seen: Observed, stolen = false): Promise<boolean> {
