@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startDispatcherLoop } from '../../functions/webhook-dispatcher/loop.js';
-import { createWebhookQueue } from '../../functions/webhook-dispatcher/queue.js';
-import { createAwsClients } from '../../shared/aws/clients.js';
-import { createLogger } from '../../shared/logger.js';
-import { createWebhookEventStore } from '../../shared/stores/webhook-events.js';
-import { eventually, testConfig } from '../support/env.js';
-import { isolatedResources } from '../support/resources.js';
+import { startDispatcherLoop } from '../../../functions/webhook-dispatcher/loop.js';
+import { createWebhookQueue } from '../../../functions/webhook-dispatcher/queue.js';
+import { createAwsClients } from '../../../shared/aws/clients.js';
+import { createLogger } from '../../../shared/logger.js';
+import { createWebhookEventStore } from '../../../shared/stores/webhook-events.js';
+import { eventually, testConfig } from '../../support/env.js';
+import { isolatedResources } from '../../support/resources.js';
 
 /**
  * The webhook dispatcher loop `npm start` and `npm run demo` run: its sweeps and long polls share
