@@ -29,7 +29,7 @@ import { discoverEgressIp } from './process/egress-ip.js';
 import { startHealthServer } from './process/health-server.js';
 import { routeLibsignalConsole } from './process/quiet-libsignal.js';
 import { LIVE_STATES, TenantSession } from './session/tenant-session.js';
-import { sessionSocketOptions, whatsappEndpoint } from './whatsapp/socket-options.js';
+import { whatsappEndpoint } from './whatsapp/socket-options.js';
 
 /**
  * The socket host: holds shard leases, runs the Baileys sessions of the tenants in its shards, and
@@ -109,12 +109,7 @@ export async function startSocketHost(options: SocketHostOptions): Promise<Socke
   });
   const snapshots = createSnapshotStore({ s3: clients.s3, bucketName: config.bucketName, authState });
   const fenceTables = { authState: tableName(config, 'authState'), leases: tableName(config, 'leases') };
-  const whatsapp = whatsappEndpoint(config);
-  // The simulator's endpoint options go last: they only ever add where to connect and whom to trust.
-  const endpoint = {
-    ...whatsapp,
-    socketOptions: { ...sessionSocketOptions(config), ...whatsapp.socketOptions },
-  };
+  const endpoint = whatsappEndpoint(config);
   // A received command stays hidden about as long as a lease: a crashed host's commands reappear
   // about when its shards are taken over. A stop waits half a lease for running commands.
   const visibilitySeconds = Math.max(1, Math.ceil(config.host.leaseDurationMs / 1000));

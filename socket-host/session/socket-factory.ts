@@ -6,7 +6,7 @@ import makeWASocket, {
 } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import type { Config } from '../../shared/config.js';
-import type { WhatsAppEndpoint } from '../whatsapp/socket-options.js';
+import { sessionSocketOptions, type WhatsAppEndpoint } from '../whatsapp/socket-options.js';
 
 export type Socket = ReturnType<typeof makeWASocket>;
 
@@ -31,14 +31,15 @@ export function createSocket(deps: {
     auth: { creds: auth.creds, keys: makeCacheableSignalKeyStore(auth.keys, baileysLog) },
     logger: baileysLog,
     ...(version ? { version } : {}),
-    browser: ['wafleet', 'Chrome', '1.0.0'],
+    // A standard browser (refused device names break pairing codes) and fail-fast fenced commits.
+    ...sessionSocketOptions(config),
     markOnlineOnConnect: false,
     syncFullHistory: false,
     // Only the small bootstrap syncs, which carry LID mappings Baileys needs; no chat history.
     shouldSyncHistoryMessage: ({ syncType }) => BOOTSTRAP_SYNCS.has(syncType),
     generateHighQualityLinkPreview: false,
     qrTimeout: config.qrCodeTtlMs,
-    // Messages live in DynamoDB, not in memory (DESIGN §12): nothing to resend on retry requests.
+    // Messages live in DynamoDB, not in memory: nothing to resend on retry requests.
     getMessage: async () => undefined,
     ...deps.endpoint.socketOptions,
   });
