@@ -1,5 +1,5 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import type { Config } from '../config.js';
 import { ValidationError } from '../errors.js';
 
@@ -28,101 +28,99 @@ export const targetPolicy = (config: Pick<Config, 'env' | 'webhooks'>): TargetPo
     ? { requireHttps: true, allowPrivate: config.webhooks.allowPrivateTargets }
     : { requireHttps: false, allowPrivate: true };
 
-const blocked = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8], // "this network"
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10], // CGNAT
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16], // link-local, including the instance metadata service
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24], // IETF protocol assignments
-  ['192.0.2.0', 24], // documentation
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15], // benchmarking
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4], // multicast
-  ['240.0.0.0', 4], // reserved and broadcast
-] as const) {
-  blocked.addSubnet(net, prefix, 'ipv4');
+/** NAT64's well-known prefix embeds the IPv4 address in its last 32 bits (the local-use 64:ff9b:1::/48 does not say where). */
+const NAT64_WELL_KNOWN = ipaddr.parseCIDR('64:ff9b::/96');
+
+const ipv4Of = (high: number, low: number) => new ipaddr.IPv4([high >> 8, high & 255, low >> 8, low & 255]);
+
+/** The IPv4 address an IPv6 address reaches through mapping, translation or a 6to4 tunnel, if any. */
+function carriedIpv4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
+  const [, p1 = 0, p2 = 0, , , , p6 = 0, p7 = 0] = address.parts;
+  // IPv4-compatible (::a.b.c.d, deprecated): the URL parser writes [::127.0.0.1] as [::7f00:1].
+  if (address.parts.slice(0, 6).every((part) => part === 0)) return ipv4Of(p6, p7);
+  switch (address.range()) {
+    case 'ipv4Mapped':
+    case 'rfc6145':
+      return ipv4Of(p6, p7);
+    case 'rfc6052':
+      return address.match(NAT64_WELL_KNOWN) ? ipv4Of(p6, p7) : undefined;
+    case '6to4':
+      return ipv4Of(p1, p2);
+    default:
+      return undefined;
+  }
 }
-for (const [net, prefix] of [
-  ['::', 128], // unspecified
-  ['::1', 128], // loopback
-  ['64:ff9b::', 96], // NAT64 can reach IPv4 private space
-  ['100::', 64], // discard
-  ['2001:db8::', 32], // documentation
-  ['fc00::', 7], // unique local
-  ['fe80::', 10], // link-local
-  ['fec0::', 10], // old site-local
-  ['ff00::', 8], // multicast
-  ['fd00:ec2::254', 128], // EC2 metadata over IPv6 (inside fc00::/7 already; named for the reader)
-] as const) {
-  blocked.addSubnet(net, prefix, 'ipv6');
+
+/**
+ * True only for a public unicast address. An IPv6 address that carries an IPv4 one (mapped,
+ * IPv4-compatible, NAT64, 6to4) is judged by that IPv4 address; Teredo, local-use NAT64 and every
+ * other special range are refused. Anything that is not an address at all is not public.
+ */
+export function isPublicAddress(address: string): boolean {
+  if (!ipaddr.isValid(address)) return false;
+  const parsed = ipaddr.parse(address);
+  if (parsed instanceof ipaddr.IPv4) return parsed.range() === 'unicast';
+  const carried = carriedIpv4(parsed);
+  return carried ? carried.range() === 'unicast' : parsed.range() === 'unicast';
 }
 
 /** True for loopback, private, link-local, unique-local, CGNAT, metadata and other non-public addresses. */
-export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return blocked.check(address, 'ipv4');
-  if (family !== 6) return true; // not an address at all: refuse
-  const lower = address.toLowerCase();
-  // IPv4-mapped (::ffff:a.b.c.d or ::ffff:xxxx:xxxx) and IPv4-compatible forms carry an IPv4 address.
-  const embedded = embeddedIpv4(lower);
-  if (embedded) return blocked.check(embedded, 'ipv4');
-  return blocked.check(lower, 'ipv6');
-}
-
-function embeddedIpv4(address: string): string | undefined {
-  const dotted = /^(?:::ffff:|::ffff:0:|::)(\d+\.\d+\.\d+\.\d+)$/.exec(address);
-  if (dotted?.[1]) return dotted[1];
-  const hex = /^(?:::ffff:|::ffff:0:)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(address);
-  if (hex?.[1] && hex[2]) {
-    const high = Number.parseInt(hex[1], 16);
-    const low = Number.parseInt(hex[2], 16);
-    return [high >> 8, high & 255, low >> 8, low & 255].join('.');
-  }
-  return undefined;
-}
+export const isPrivateAddress = (address: string): boolean => !isPublicAddress(address);
 
 export class TargetRefusedError extends ValidationError {}
 
 /**
+ * The checks that need no DNS, which the API also runs at its edge: a scheme other than http(s),
+ * http where https is required, credentials in the URL, or an address literal that is not public
+ * (the WHATWG URL parser has already turned decimal, octal and hex IPv4 forms into dotted quads).
+ * Returns the host name that still has to be resolved, if any. `field` names the request field
+ * in the error.
+ */
+export function assertTargetUrl(url: string | URL, policy: TargetPolicy, field?: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TargetRefusedError({
+      message: `${field ?? 'Target URL'} is not a valid URL`,
+      details: field ? { field } : {},
+    });
+  }
+  const refuse = (reason: string): never => {
+    throw new TargetRefusedError({
+      message: `${field ?? 'Target'} refused: ${reason}`,
+      details: { ...(field ? { field } : {}), host: parsed.hostname },
+    });
+  };
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') refuse(`scheme ${parsed.protocol}`);
+  if (policy.requireHttps && parsed.protocol !== 'https:') refuse('https is required');
+  if (parsed.username || parsed.password) refuse('credentials in the URL');
+  if (policy.allowPrivate) return undefined;
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (!ipaddr.isValid(host)) return host;
+  if (!isPublicAddress(host)) refuse('host is a private, loopback or link-local address');
+  return undefined;
+}
+
+/**
  * Throws TargetRefusedError (VALIDATION_ERROR) when `url` may not be fetched under `policy`:
- * a scheme other than http(s), http where https is required, or a host with any non-public address.
+ * what assertTargetUrl refuses, or a host name with any non-public address.
  */
 export async function assertPublicTarget(
   url: string | URL,
   policy: TargetPolicy,
   lookup: Lookup = defaultLookup,
 ): Promise<void> {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new TargetRefusedError({ message: 'Target URL is not a valid URL' });
-  }
-  const refuse = (reason: string) => {
-    throw new TargetRefusedError({
-      message: `Target refused: ${reason}`,
-      details: { host: parsed.hostname },
-    });
+  const host = assertTargetUrl(url, policy);
+  if (host === undefined) return;
+  const refuse = (reason: string): never => {
+    throw new TargetRefusedError({ message: `Target refused: ${reason}`, details: { host } });
   };
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') refuse(`scheme ${parsed.protocol}`);
-  if (policy.requireHttps && parsed.protocol !== 'https:') refuse('https is required');
-  if (parsed.username || parsed.password) refuse('credentials in the URL');
-  if (policy.allowPrivate) return;
-
-  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
   let addresses: string[];
-  if (isIP(host)) addresses = [host];
-  else {
-    try {
-      addresses = await lookup(host);
-    } catch {
-      return refuse('host does not resolve');
-    }
+  try {
+    addresses = await lookup(host);
+  } catch {
+    return refuse('host does not resolve');
   }
   if (addresses.length === 0) refuse('host does not resolve');
   if (addresses.some(isPrivateAddress)) refuse('host resolves to a private, loopback or link-local address');
