@@ -6,8 +6,11 @@ import { MEDIA_TYPES, MESSAGE_STATUSES, SESSION_STATES } from './domain.js';
  * Payload `{ id, type, timestamp, tenantId, data }`; `id` is the webhook-id, stable across retries.
  */
 
+/** What a received message's media can be: `voice` is a push-to-talk audio note, `sticker` a WebP image. */
+export const RECEIVED_MEDIA_TYPES = [...MEDIA_TYPES, 'voice', 'sticker'] as const;
+
 const media = z.object({
-  type: z.enum(MEDIA_TYPES),
+  type: z.enum(RECEIVED_MEDIA_TYPES),
   mimeType: z.string().optional(),
   fileName: z.string().optional(),
   size: z.number().int().nonnegative().optional(),
@@ -16,6 +19,46 @@ const media = z.object({
   /** Set instead of `storageKey` when the media could not be fetched from WhatsApp; the message itself arrived. */
   error: z.string().optional(),
   caption: z.string().optional(),
+});
+
+/** What `message.received` can carry; reactions are one of its kinds, not an event of their own. */
+export const RECEIVED_KINDS = ['text', 'media', 'reaction', 'location', 'contacts', 'poll', 'other'] as const;
+
+/** A mentioned account: its jid as WhatsApp sent it, and its phone number when the jid names one. */
+const mention = z.object({ jid: z.string(), phone: z.string().optional() });
+
+const location = z.object({
+  latitude: z.number().min(-90).max(90),
+  longitude: z.number().min(-180).max(180),
+  name: z.string().optional(),
+  address: z.string().optional(),
+  url: z.string().optional(),
+  /** A live location's first position. */
+  live: z.boolean().optional(),
+});
+
+/** A contact card: fields read from its vCard, which is kept as sent. */
+const contactCard = z.object({
+  name: z.string().optional(),
+  phones: z.array(
+    z.object({
+      /** The number as written in the card. */
+      number: z.string(),
+      /** Its WhatsApp account (digits), when the card names one (vCard `waid`). */
+      waId: z.string().optional(),
+      type: z.string().optional(),
+    }),
+  ),
+  emails: z.array(z.string()).optional(),
+  organization: z.string().optional(),
+  vcard: z.string(),
+});
+
+const poll = z.object({
+  question: z.string(),
+  options: z.array(z.string()),
+  /** How many options a voter may choose (WhatsApp's "any number" is the number of options). */
+  selectableCount: z.number().int().nonnegative(),
 });
 
 export const eventDataSchemas = {
@@ -28,11 +71,38 @@ export const eventDataSchemas = {
     senderJid: z.string().optional(),
     pushName: z.string().optional(),
     timestamp: z.string().datetime(),
-    kind: z.enum(['text', 'media', 'reaction', 'other']),
+    kind: z.enum(RECEIVED_KINDS),
+    /** The text, or the caption of media. */
     text: z.string().optional(),
     media: media.optional(),
+    /** The id of the message this one quotes (a reply). */
     replyTo: z.string().optional(),
+    mentions: z.array(mention).optional(),
+    /** A reaction: `emoji` on `messageId`; an empty emoji removes the sender's reaction. */
     reaction: z.object({ emoji: z.string(), messageId: z.string() }).optional(),
+    location: location.optional(),
+    contacts: z.array(contactCard).optional(),
+    poll: poll.optional(),
+    /** The sender asked for it to be seen once (WhatsApp's view-once wrapper, unwrapped here). */
+    viewOnce: z.boolean().optional(),
+  }),
+  'message.edited': z.object({
+    /** The message that was edited (its id as first received). */
+    messageId: z.string(),
+    chatJid: z.string(),
+    senderJid: z.string().optional(),
+    from: z.string().optional(),
+    timestamp: z.string().datetime(),
+    /** The new text (or new caption). */
+    text: z.string(),
+  }),
+  'message.deleted': z.object({
+    /** The message the sender deleted for everyone. */
+    messageId: z.string(),
+    chatJid: z.string(),
+    senderJid: z.string().optional(),
+    from: z.string().optional(),
+    timestamp: z.string().datetime(),
   }),
   'message.status': z.object({
     messageId: z.string(),

@@ -1,95 +1,108 @@
-import { getContentType, jidNormalizedUser, proto, type WAMessage } from '@whiskeysockets/baileys';
+import { normalizeMessageContent, proto, type WAMessage } from '@whiskeysockets/baileys';
 import type { EventData } from '../../shared/events.js';
+import { type MediaToStore, parseContent, phoneOfJid } from './inbound-kinds.js';
 
 /**
- * Turns a received Baileys message into the `message.received` event data. Media is described
- * here and stored by the caller (`storeMedia`), which returns the object key.
+ * Turns a received Baileys message into the event it is: `message.received` for content (media is
+ * described here and stored by the caller, `storeMedia`, which returns the object key), or
+ * `message.edited` / `message.deleted` for the sender's edit or revoke of an earlier message.
+ * View-once, ephemeral and other wrappers are unwrapped first (Baileys' `normalizeMessageContent`).
  */
 
 export type Received = EventData<'message.received'>;
+export { phoneOfJid };
 
-const MEDIA_KINDS = {
-  imageMessage: 'image',
-  videoMessage: 'video',
-  audioMessage: 'audio',
-  documentMessage: 'document',
-} as const;
-
-/** Messages that carry no user content (key distribution, protocol, history sync). */
+/** Keys that carry no user content by themselves (key distribution, protocol, context). */
 const SIGNALLING = new Set(['protocolMessage', 'senderKeyDistributionMessage', 'messageContextInfo']);
-
-export const phoneOfJid = (jid: string | null | undefined): string | undefined => {
-  if (!jid?.endsWith('@s.whatsapp.net')) return undefined;
-  const user = jidNormalizedUser(jid).split('@')[0];
-  return user && /^\d{6,15}$/.test(user) ? user : undefined;
-};
-
-export type MediaKind = (typeof MEDIA_KINDS)[keyof typeof MEDIA_KINDS];
 
 export interface InboundView {
   data: Received;
   /** Set when the message has media to download and store. */
-  media?: { kind: MediaKind; mimeType?: string; fileName?: string; size?: number; caption?: string };
+  media?: MediaToStore;
 }
 
-export function describeInbound(message: WAMessage): InboundView | undefined {
+export type ProtocolEvent =
+  | { type: 'message.edited'; data: EventData<'message.edited'> }
+  | { type: 'message.deleted'; data: EventData<'message.deleted'> };
+
+type Envelope = Pick<Received, 'messageId' | 'chatJid' | 'senderJid' | 'from' | 'pushName' | 'timestamp'>;
+
+/** Who sent what when; undefined for our own messages and empty ones. */
+function envelopeOf(message: WAMessage): Envelope | undefined {
   const { key } = message;
   if (!key.id || !key.remoteJid || key.fromMe || !message.message) return undefined;
-  const content = message.message;
-  const type = getContentType(content);
-  if (!type || SIGNALLING.has(type)) return undefined;
   const chatJid = key.remoteJid;
   const senderJid = key.participant ?? chatJid;
   const seconds = Number(message.messageTimestamp ?? Math.floor(Date.now() / 1000));
-  const base: Received = {
+  return {
     messageId: key.id,
     chatJid,
     senderJid,
     from: phoneOfJid(key.participantAlt ?? key.remoteJidAlt) ?? phoneOfJid(senderJid),
     pushName: message.pushName ?? undefined,
     timestamp: new Date(seconds * 1000).toISOString(),
-    kind: 'other',
   };
-  if (type === 'conversation') return { data: { ...base, kind: 'text', text: content.conversation ?? '' } };
-  if (type === 'extendedTextMessage') {
-    const ext = content.extendedTextMessage;
-    return {
-      data: {
-        ...base,
-        kind: 'text',
-        text: ext?.text ?? '',
-        replyTo: ext?.contextInfo?.stanzaId ?? undefined,
-      },
-    };
+}
+
+export function describeInbound(message: WAMessage): InboundView | undefined {
+  const envelope = envelopeOf(message);
+  const content = normalizeMessageContent(message.message);
+  if (!envelope || !content || content.protocolMessage) return undefined;
+  const viewOnce = isViewOnce(message.message ?? {}, content) || undefined;
+  const parsed = parseContent(content);
+  if (!parsed) {
+    const carriesContent = Object.keys(content).some(
+      (k) => (k === 'conversation' || k.endsWith('Message')) && !SIGNALLING.has(k),
+    );
+    return carriesContent ? { data: { ...envelope, kind: 'other', viewOnce } } : undefined;
   }
-  if (type === 'reactionMessage') {
-    const reaction = content.reactionMessage;
-    return {
-      data: {
-        ...base,
-        kind: 'reaction',
-        reaction: { emoji: reaction?.text ?? '', messageId: reaction?.key?.id ?? '' },
-      },
-    };
+  const { fields, media, replyTo, mentions } = parsed;
+  return { data: { ...envelope, ...fields, replyTo, mentions, viewOnce }, ...(media ? { media } : {}) };
+}
+
+/** The edit or revoke a protocol message carries; undefined for any other protocol message. */
+export function describeProtocol(message: WAMessage): ProtocolEvent | undefined {
+  const envelope = envelopeOf(message);
+  const protocol = normalizeMessageContent(message.message)?.protocolMessage;
+  const messageId = protocol?.key?.id;
+  if (!envelope || !protocol || !messageId) return undefined;
+  const { chatJid, senderJid, from, timestamp } = envelope;
+  const base = { messageId, chatJid, senderJid, from, timestamp };
+  switch (protocol.type) {
+    case proto.Message.ProtocolMessage.Type.REVOKE:
+      return { type: 'message.deleted', data: base };
+    case proto.Message.ProtocolMessage.Type.MESSAGE_EDIT: {
+      const text = editedText(normalizeMessageContent(protocol.editedMessage));
+      if (text === undefined) return undefined;
+      const editedAt = protocol.timestampMs
+        ? new Date(Number(protocol.timestampMs)).toISOString()
+        : timestamp;
+      return { type: 'message.edited', data: { ...base, timestamp: editedAt, text } };
+    }
+    default:
+      return undefined;
   }
-  if (type in MEDIA_KINDS) {
-    const kind = MEDIA_KINDS[type as keyof typeof MEDIA_KINDS];
-    const media = content[type as keyof typeof MEDIA_KINDS] as
-      | (proto.Message.IImageMessage & proto.Message.IDocumentMessage)
-      | null
-      | undefined;
-    return {
-      data: { ...base, kind: 'media', replyTo: media?.contextInfo?.stanzaId ?? undefined },
-      media: {
-        kind,
-        mimeType: media?.mimetype ?? undefined,
-        fileName: media?.fileName ?? undefined,
-        size: media?.fileLength ? Number(media.fileLength) : undefined,
-        caption: media?.caption ?? undefined,
-      },
-    };
+}
+
+/** A text's new text, or a media message's new caption. */
+function editedText(content: proto.IMessage | undefined): string | undefined {
+  if (!content) return undefined;
+  const caption =
+    content.imageMessage?.caption ?? content.videoMessage?.caption ?? content.documentMessage?.caption;
+  return content.conversation ?? content.extendedTextMessage?.text ?? caption ?? undefined;
+}
+
+/** A view-once wrapper anywhere in the chain (ephemeral outside it, say), or the media's own flag. */
+function isViewOnce(wrapped: proto.IMessage, content: proto.IMessage): boolean {
+  let current: proto.IMessage | null | undefined = wrapped;
+  for (let depth = 0; current && depth < 5; depth++) {
+    if (current.viewOnceMessage || current.viewOnceMessageV2 || current.viewOnceMessageV2Extension)
+      return true;
+    current = current.ephemeralMessage?.message ?? current.documentWithCaptionMessage?.message;
   }
-  return { data: base };
+  return Boolean(
+    content.imageMessage?.viewOnce || content.videoMessage?.viewOnce || content.audioMessage?.viewOnce,
+  );
 }
 
 /** Outbound status from a receipt, in our vocabulary; undefined for statuses we do not report. */

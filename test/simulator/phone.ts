@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import {
   type AnyMediaMessageContent,
   type BinaryNode,
@@ -15,6 +14,14 @@ import type { Hub } from './hub.js';
 import { MEDIA_HOST_CA } from './media-host.js';
 import type { LinkedDevice } from './model.js';
 import { parseQr, primaryFinish, primaryHello, unixNow } from './pairing.js';
+import {
+  buildContent,
+  type ContentOptions,
+  editOf,
+  type PhoneContent,
+  revokeOf,
+  uploadTo,
+} from './phone-content.js';
 import { type EncType, SignalParty, signalAddressName } from './signal-party.js';
 import { waitUntil } from './wait.js';
 import { childBuffer, child as childNode } from './xmpp.js';
@@ -194,13 +201,27 @@ export class Phone {
    * simulator's media host), then sends the media message.
    */
   async sendMedia(to: string, content: AnyMediaMessageContent): Promise<string> {
-    const message = await prepareWAMessageMedia(content, {
-      upload: async (encFilePath) => {
-        const { url, directPath } = this.hub.media.put(await readFile(encFilePath));
-        return { mediaUrl: url, directPath };
-      },
-    });
+    const message = await prepareWAMessageMedia(content, { upload: uploadTo(this.hub.media) });
     return this.sendMessage(to, message);
+  }
+
+  /**
+   * Sends any content a phone's WhatsApp makes (see `PhoneContent`), built with Baileys' helpers;
+   * `quoted` makes it a reply (`quotable(received)` turns a received message into one).
+   */
+  async send(to: string, content: PhoneContent, options: ContentOptions = {}): Promise<string> {
+    const upload = uploadTo(this.hub.media);
+    return this.sendMessage(to, await buildContent(content, { upload, from: this.jid, to, ...options }));
+  }
+
+  /** Edits a text this phone sent to `to` (a MESSAGE_EDIT protocol message); returns its own id. */
+  editSent(to: string, messageId: string, text: string): Promise<string> {
+    return this.send(to, editOf(to, messageId, text));
+  }
+
+  /** Deletes for everyone a message this phone sent to `to` (a REVOKE protocol message). */
+  deleteSent(to: string, messageId: string): Promise<string> {
+    return this.send(to, revokeOf(to, messageId));
   }
 
   /** Downloads and decrypts a received message's media over HTTPS from the media host, as Baileys does. */
