@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { assertTargetUrl, targetPolicy } from '../../../shared/net/target-guard.js';
 import { normalizePhone } from '../../../shared/phone.js';
 import {
   MediaLinkView,
@@ -88,6 +89,10 @@ export function messageRoutes(deps: ApiDeps) {
     const body = c.req.valid('json');
     const tenantId = targetTenant(c, body.companyId);
     const to = normalizePhone(body.phone);
+    // What the socket host would refuse when fetching (in production: http, credentials, a
+    // non-public address literal) is a 400 now, not a failed message later; the host still
+    // resolves host names and checks every redirect.
+    assertTargetUrl(body.mediaUrl, targetPolicy(deps.config), 'mediaUrl');
     const result = await idempotent(c, deps, tenantId, body, async () => {
       const sent = await sendMessage(deps, {
         tenantId,
