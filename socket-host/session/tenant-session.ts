@@ -17,7 +17,7 @@ import { type Fence, FenceLostError } from '../auth-state/fence.js';
 import type { SnapshotStore } from '../auth-state/snapshots.js';
 import { serialQueue } from '../process/serial.js';
 import type { WhatsAppEndpoint } from '../whatsapp/socket-options.js';
-import { describeInbound, statusOfReceipt } from './inbound.js';
+import { describeInbound, describeProtocol, statusOfReceipt } from './inbound.js';
 import { storeInboundMedia } from './inbound-media.js';
 import { advanceMessage, type OutboundStatus } from './message-status.js';
 import { buildContent } from './outbound-content.js';
@@ -426,6 +426,12 @@ export class TenantSession {
   }
 
   private async onInbound(sock: Socket, message: WAMessage): Promise<void> {
+    // A contact's edit or deletion of an earlier message is an event of its own, not a message.
+    const change = describeProtocol(message);
+    if (change) {
+      await this.deps.events.publish(this.tenantId, change.type, change.data);
+      return;
+    }
     const view = describeInbound(message);
     if (!view) return;
     const data = view.data;
