@@ -126,6 +126,13 @@ export class IdempotencyInProgressError extends errorClass(
   true,
   'A request with this Idempotency-Key is still in progress',
 ) {}
+/** The client went away before its request body arrived (nginx's 499): its abort, not an outage. */
+export class RequestAbortedError extends errorClass(
+  'REQUEST_ABORTED',
+  499,
+  true,
+  'The client closed the connection before the request body arrived',
+) {}
 export class InternalError extends errorClass('INTERNAL_ERROR', 500, false, 'Internal error') {}
 
 const THROTTLING = new Set([

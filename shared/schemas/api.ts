@@ -21,7 +21,7 @@ export const ErrorBody = z
       code: z.string().openapi({
         example: 'VALIDATION_ERROR',
         description:
-          'Stable code: VALIDATION_ERROR, AUTHENTICATION_ERROR, FORBIDDEN, NOT_FOUND, CONFLICT, IDEMPOTENCY_IN_PROGRESS (409, retryable: a request with the same Idempotency-Key is still running), SESSION_ERROR, QR_CODE_ERROR, PAIRING_CODE_ERROR, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, RATE_LIMIT, MESSAGE_SEND_ERROR, PROVIDER_ERROR, CONNECTION_ERROR, DATABASE_ERROR, TIMEOUT_ERROR, CONFIGURATION_ERROR, INTERNAL_ERROR.',
+          'Stable code: VALIDATION_ERROR, AUTHENTICATION_ERROR, FORBIDDEN, NOT_FOUND, CONFLICT, IDEMPOTENCY_IN_PROGRESS (409, retryable: a request with the same Idempotency-Key is still running), SESSION_ERROR, QR_CODE_ERROR, PAIRING_CODE_ERROR, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, REQUEST_ABORTED (499, logged only: the client closed the connection before its body arrived), RATE_LIMIT, MESSAGE_SEND_ERROR, PROVIDER_ERROR, CONNECTION_ERROR, DATABASE_ERROR, TIMEOUT_ERROR, CONFIGURATION_ERROR, INTERNAL_ERROR.',
       }),
       message: z.string(),
       details: z.record(z.string(), z.unknown()),

@@ -1,7 +1,20 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../../../shared/errors.js';
+import {
+  PayloadTooLargeError,
+  RequestAbortedError,
+  UnsupportedMediaTypeError,
+  WhatsAppError,
+} from '../../../shared/errors.js';
 import type { AppEnv } from '../env.js';
+
+/**
+ * Reading a request body can only fail because the client went away mid-upload (or sent a
+ * chunked body it never finished): that is the client's abort, never a storage outage, although
+ * Node reports it as ECONNRESET.
+ */
+const clientAbort = (error: unknown) =>
+  error instanceof WhatsAppError ? error : new RequestAbortedError({ cause: error });
 
 /** Bodies are JSON and bounded; an empty body (POST /disconnect) needs no content type. */
 export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv>[] {
@@ -29,5 +42,27 @@ export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv>[] {
       throw new PayloadTooLargeError({ details: { maxBytes } });
     },
   });
-  return [limit as MiddlewareHandler<AppEnv>, contentType];
+  // bodyLimit reads a chunked body itself before calling next: what fails before then is the read.
+  const bounded: MiddlewareHandler<AppEnv> = async (c, next) => {
+    let read = false;
+    try {
+      return await limit(c, () => {
+        read = true;
+        return next();
+      });
+    } catch (error) {
+      throw read ? error : clientAbort(error);
+    }
+  };
+  // A body with a Content-Length is read here too (Hono keeps it for the validator), so an
+  // upload cut short is an abort, not malformed JSON.
+  const readWhole: MiddlewareHandler<AppEnv> = async (c, next) => {
+    if (c.req.raw.body) {
+      await c.req.arrayBuffer().catch((error: unknown) => {
+        throw clientAbort(error);
+      });
+    }
+    return next();
+  };
+  return [bounded, contentType, readWhole];
 }

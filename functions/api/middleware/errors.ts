@@ -9,6 +9,8 @@ export function errorResponse(error: unknown, c: Context<AppEnv>): Response {
   const { status, body } = toErrorBody(mapped);
   const log = c.get('log');
   if (status >= 500) log?.error({ err: error, status, code: body.code }, 'request failed');
+  else if (body.code === 'REQUEST_ABORTED')
+    log?.debug({ status, code: body.code }, 'client closed the request');
   if (body.retryAfter !== null) c.header('Retry-After', String(body.retryAfter));
   return c.json({ success: false as const, error: body }, status as 400);
 }
