@@ -72,7 +72,7 @@ export const eventDataSchemas = {
     pushName: z.string().optional(),
     timestamp: z.string().datetime(),
     kind: z.enum(RECEIVED_KINDS),
-    /** The text, or the caption of media. */
+    /** A text message's text (media keeps its caption in `media.caption`). */
     text: z.string().optional(),
     media: media.optional(),
     /** The id of the message this one quotes (a reply). */
