@@ -7,6 +7,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { queueBody } from '../../shared/aws/queue-body.js';
 import type { Config } from '../../shared/config.js';
 import type { WebhookEvent } from '../../shared/events.js';
 import { deadLetterName, physicalName, webhookQueue } from '../../shared/resources.js';
@@ -50,7 +51,7 @@ export function createWebhookQueue(deps: {
       await sqs.send(
         new SendMessageCommand({
           QueueUrl: await main(),
-          MessageBody: JSON.stringify(event),
+          MessageBody: queueBody(event),
           MessageAttributes: { tenantId: { DataType: 'String', StringValue: event.tenantId } },
         }),
       );

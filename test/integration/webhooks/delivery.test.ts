@@ -182,6 +182,17 @@ describe('webhook delivery', () => {
     expect(received.map((r) => r.headers.id).sort()).toEqual(events.map((e) => e.id).sort());
     for (const e of events) await whenStatus(t.client, e.id, 'delivered');
   });
+  it('replays an event whose text SQS cannot carry as it stands (emoji, U+FFFF) exactly', async () => {
+    const t = await tenantWithReceiver();
+    const reason = 'closed 👋 𝒳 \uFFFF';
+    const event = await h.publisher.publish(t.tenantId, 'session.status', { ...sessionStatus(), reason });
+    await whenStatus(t.client, event.id, 'delivered');
+    const replay = await t.client.post('/webhooks/replay', { eventIds: [event.id] });
+    expect(replay.status).toBe(202);
+    const received = await t.receiver.waitFor(2);
+    expect(received.map((r) => r.event.id)).toEqual([event.id, event.id]);
+    expect(received.map((r) => (r.event.data as { reason?: string }).reason)).toEqual([reason, reason]);
+  });
 });
 
 describe('tenant scoping', () => {
