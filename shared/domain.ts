@@ -15,16 +15,21 @@ export const SESSION_STATES = [
 ] as const;
 export type SessionState = (typeof SESSION_STATES)[number];
 
-export const MESSAGE_STATUSES = ['queued', 'sent', 'delivered', 'read', 'failed'] as const;
+/** `played`: a voice note or video the recipient played (WhatsApp reports it after `read`). */
+export const MESSAGE_STATUSES = ['queued', 'sent', 'delivered', 'read', 'played', 'failed'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
-/** Status only moves forward (a late `delivered` receipt never undoes `read`); `failed` is final. */
+/**
+ * Status only moves forward (a late `delivered` receipt never undoes `read`), and each step implies
+ * the ones before it (`read` means delivered and sent); `failed` is final.
+ */
 export const MESSAGE_STATUS_RANK: Record<MessageStatus, number> = {
   queued: 0,
   sent: 1,
   delivered: 2,
   read: 3,
-  failed: 4,
+  played: 4,
+  failed: 5,
 };
 
 export const MEDIA_TYPES = ['image', 'video', 'audio', 'document'] as const;

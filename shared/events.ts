@@ -109,6 +109,8 @@ export const eventDataSchemas = {
     status: z.enum(MESSAGE_STATUSES),
     to: z.string().optional(),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
+    /** Sent again with the same id after an earlier send may have left: the recipient may see it twice. */
+    possibleDuplicate: z.boolean().optional(),
   }),
   'session.status': z.object({
     status: z.enum(SESSION_STATES),

@@ -191,6 +191,7 @@ export async function startSocketHost(options: SocketHostOptions): Promise<Socke
             endpoint,
             pacePairingCode,
             acquireFence: fenceFor,
+            leaseValid: () => leases?.safeToAct(shardOf(tenantId, config.shardCount)) ?? false,
           },
           tenantId,
         );

@@ -87,6 +87,10 @@ export const MessageView = ok(
     status: z.enum(MESSAGE_STATUSES),
     statusHistory: z.array(z.object({ status: z.enum(MESSAGE_STATUSES), at: z.string() })),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
+    possibleDuplicate: z.boolean().optional().openapi({
+      description:
+        'Outbound only: sent again with the same id after an earlier send may have left (a host crashed mid-send); the recipient may see it twice.',
+    }),
     kind: z.enum(['text', 'media', 'reaction', 'other']),
     text: z.string().optional(),
     media: z

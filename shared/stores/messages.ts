@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { MessageContent } from '../commands.js';
 import { MESSAGE_STATUS_RANK, type MessageStatus } from '../domain.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, SessionError } from '../errors.js';
 import type { EventData } from '../events.js';
 import { epochSeconds, isConditionFailure, isExpired, type StoreDeps, tableName } from './table-names.js';
 
@@ -19,12 +19,41 @@ export interface MessageRow {
   status: MessageStatus;
   statusHistory: { status: MessageStatus; at: string }[];
   error?: { code: string; message: string };
+  /** The last send put on the wire, or about to be: written just before the send, by the owner's epoch. */
+  sendAttempt?: SendAttempt;
+  /** A send was repeated with the same id after one may already have left: the recipient may see it twice. */
+  possibleDuplicate?: boolean;
   createdAt: string;
   updatedAt: string;
   expiresAt: number;
 }
 
-export type StatusChange = { changed: true; row: MessageRow } | { changed: false };
+export interface SendAttempt {
+  /** Fence generation of the session that sent. */
+  epoch: number;
+  at: string;
+  count: number;
+}
+
+/**
+ * `changed`: the status moved, and `reached` lists every step it moved through, in order (a
+ * `delivered` recorded while still `queued` reached `sent` too).
+ */
+export type StatusChange = { changed: true; row: MessageRow; reached: MessageStatus[] } | { changed: false };
+
+/**
+ * What recording a send's intent found. `first`: nothing left before. `again`: an earlier attempt
+ * may have reached WhatsApp, so this one is a possible duplicate (same id). `settled`: the message
+ * is no longer queued (sent, delivered or failed). `superseded`: a newer owner has attempted it.
+ */
+export type SendStart =
+  | { kind: 'first'; attempt: SendAttempt }
+  | { kind: 'again'; attempt: SendAttempt }
+  | { kind: 'settled'; status: MessageStatus }
+  | { kind: 'superseded' };
+
+/** The steps an outbound message goes through once WhatsApp has it, in order. */
+const STEPS: MessageStatus[] = ['sent', 'delivered', 'read', 'played'];
 
 export interface MessageStore {
   recordOutbound(
@@ -35,7 +64,17 @@ export interface MessageStore {
   recordInbound(tenantId: string, data: EventData<'message.received'>): Promise<boolean>;
   get(tenantId: string, messageId: string): Promise<MessageRow>;
   find(tenantId: string, messageId: string): Promise<MessageRow | undefined>;
-  /** Moves status forward only (`read` is never undone by a late `delivered`); `failed` records the reason. */
+  /**
+   * Records, before a send, that it is about to leave, conditional on the message being queued and
+   * on no newer owner (higher `epoch`) having attempted it. `seen` is the row as last read.
+   */
+  beginSend(tenantId: string, messageId: string, epoch: number, seen?: MessageRow): Promise<SendStart>;
+  /** Takes back an intent whose send was refused before it left (best effort). */
+  cancelSend(tenantId: string, messageId: string, attempt: SendAttempt): Promise<void>;
+  /**
+   * Moves status forward only (`read` is never undone by a late `delivered`), filling in the steps
+   * it implies in the same write; `failed` (from `queued` only) records the reason.
+   */
   advanceStatus(
     tenantId: string,
     messageId: string,
@@ -112,35 +151,93 @@ export function createMessageStore(deps: StoreDeps & { retentionDays: number }):
         throw error;
       }
     },
-    async advanceStatus(tenantId, messageId, status, error) {
-      const at = now().toISOString();
-      const rank = MESSAGE_STATUS_RANK[status];
-      // Only statuses ranked below the new one may be replaced; `failed` is terminal.
-      const lower = Object.entries(MESSAGE_STATUS_RANK)
-        .filter(([, r]) => r < rank)
-        .map(([s]) => s);
-      if (lower.length === 0) return { changed: false };
-      const values: Record<string, unknown> = { ':status': status, ':entry': [{ status, at }], ':at': at };
-      lower.forEach((s, i) => {
-        values[`:s${i}`] = s;
-      });
-      try {
-        const { Attributes } = await dynamo.send(
+    async beginSend(tenantId, messageId, epoch, seen) {
+      let row = seen ?? (await find(tenantId, messageId));
+      for (let tries = 0; tries < 4; tries++) {
+        if (!row)
+          throw new NotFoundError({ message: `Message ${messageId} not found`, details: { messageId } });
+        if (row.status !== 'queued') return { kind: 'settled', status: row.status };
+        const previous = row.sendAttempt;
+        if (previous && previous.epoch > epoch) return { kind: 'superseded' };
+        const attempt = { epoch, at: now().toISOString(), count: (previous?.count ?? 0) + 1 };
+        try {
+          await dynamo.send(
+            new UpdateCommand({
+              TableName,
+              Key: { tenantId, messageId },
+              UpdateExpression: `SET sendAttempt = :attempt${previous ? ', possibleDuplicate = :true' : ''}`,
+              ConditionExpression: `#status = :queued AND ${previous ? 'sendAttempt.#at = :previousAt' : 'attribute_not_exists(sendAttempt)'}`,
+              ExpressionAttributeNames: { '#status': 'status', ...(previous ? { '#at': 'at' } : {}) },
+              ExpressionAttributeValues: {
+                ':attempt': attempt,
+                ':queued': 'queued',
+                ...(previous ? { ':true': true, ':previousAt': previous.at } : {}),
+              },
+            }),
+          );
+          return { kind: previous ? 'again' : 'first', attempt };
+        } catch (err) {
+          if (!isConditionFailure(err)) throw err;
+          row = await find(tenantId, messageId);
+        }
+      }
+      throw new SessionError({ message: 'Message changed while its send was being recorded', retryAfter: 1 });
+    },
+    async cancelSend(tenantId, messageId, attempt) {
+      // Only the first attempt is taken back: a repeat stays a possible duplicate of the one before.
+      if (attempt.count !== 1) return;
+      await dynamo
+        .send(
           new UpdateCommand({
             TableName,
             Key: { tenantId, messageId },
-            UpdateExpression: `SET #status = :status, statusHistory = list_append(statusHistory, :entry), updatedAt = :at${error ? ', #error = :error' : ''}`,
-            ConditionExpression: `attribute_exists(messageId) AND #status IN (${lower.map((_, i) => `:s${i}`).join(', ')})`,
-            ExpressionAttributeNames: { '#status': 'status', ...(error ? { '#error': 'error' } : {}) },
-            ExpressionAttributeValues: error ? { ...values, ':error': error } : values,
-            ReturnValues: 'ALL_NEW',
+            UpdateExpression: 'REMOVE sendAttempt',
+            ConditionExpression: '#status = :queued AND sendAttempt.#at = :at',
+            ExpressionAttributeNames: { '#status': 'status', '#at': 'at' },
+            ExpressionAttributeValues: { ':queued': 'queued', ':at': attempt.at },
           }),
-        );
-        return { changed: true, row: Attributes as MessageRow };
-      } catch (err) {
-        if (isConditionFailure(err)) return { changed: false };
-        throw err;
+        )
+        .catch((err) => {
+          if (!isConditionFailure(err)) throw err;
+        });
+    },
+    async advanceStatus(tenantId, messageId, status, error) {
+      // Guess the common case (the step just before), then learn the truth from the row.
+      let current: MessageStatus | undefined = status === 'failed' ? 'queued' : previousStep(status);
+      let row: MessageRow | undefined;
+      for (let tries = 0; tries < 4 && current; tries++) {
+        const reached = stepsBetween(current, status);
+        if (reached.length === 0) return { changed: false };
+        // Never before the last step recorded, whatever this host's clock says.
+        const last = row?.statusHistory.at(-1)?.at;
+        const nowAt = now().toISOString();
+        const at = last && last > nowAt ? last : nowAt;
+        try {
+          const { Attributes } = await dynamo.send(
+            new UpdateCommand({
+              TableName,
+              Key: { tenantId, messageId },
+              UpdateExpression: `SET #status = :status, statusHistory = list_append(statusHistory, :entries), updatedAt = :at${error ? ', #error = :error' : ''}`,
+              ConditionExpression: '#status = :current',
+              ExpressionAttributeNames: { '#status': 'status', ...(error ? { '#error': 'error' } : {}) },
+              ExpressionAttributeValues: {
+                ':status': status,
+                ':current': current,
+                ':entries': reached.map((step) => ({ status: step, at })),
+                ':at': at,
+                ...(error ? { ':error': error } : {}),
+              },
+              ReturnValues: 'ALL_NEW',
+            }),
+          );
+          return { changed: true, row: Attributes as MessageRow, reached };
+        } catch (err) {
+          if (!isConditionFailure(err)) throw err;
+          row = await find(tenantId, messageId);
+          current = row?.direction === 'outbound' ? row.status : undefined;
+        }
       }
+      return { changed: false };
     },
     async listRecent(tenantId, limit = 50) {
       const { Items = [] } = await dynamo.send(
@@ -156,4 +253,17 @@ export function createMessageStore(deps: StoreDeps & { retentionDays: number }):
       return (Items as MessageRow[]).filter((row) => !isExpired(row, now()));
     },
   };
+}
+
+function previousStep(status: MessageStatus): MessageStatus {
+  const index = STEPS.indexOf(status);
+  return index > 0 ? (STEPS[index - 1] as MessageStatus) : 'queued';
+}
+
+/** The steps from just after `from` up to `to`; empty when `to` is not ahead of `from`. */
+function stepsBetween(from: MessageStatus, to: MessageStatus): MessageStatus[] {
+  if (to === 'failed') return from === 'queued' ? ['failed'] : [];
+  if (from === 'failed') return [];
+  const rank = MESSAGE_STATUS_RANK;
+  return STEPS.filter((step) => rank[step] > rank[from] && rank[step] <= rank[to]);
 }

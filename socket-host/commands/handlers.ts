@@ -74,7 +74,9 @@ export function createCommandHandler(deps: {
       if (existing && existing.status !== 'queued') return done;
       try {
         const session = await liveSession(tenantId);
-        await session.send(payload.messageId, payload.to, payload.content);
+        // The row tells the send whether an earlier one may have left (a crashed owner's intent).
+        const outcome = await session.send(payload.messageId, payload.to, payload.content, existing);
+        if (outcome.kind === 'settled') return done;
         // Independent writes: one round trip on the tenant's critical path, not two.
         await Promise.all([
           session.advance(payload.messageId, 'sent'),

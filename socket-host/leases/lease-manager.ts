@@ -73,6 +73,12 @@ export interface LeaseManager {
   heldShards(): number[];
   /** Whether this host holds the shard's lease and has renewed it recently. */
   holds(shard: number): boolean;
+  /**
+   * Whether the shard's lease is safe to act on now: renewed less than half a lease ago on this
+   * host's monotonic clock (the pause threshold), read at the call, not at the last renew round,
+   * so a host frozen past its lease sees it at once when it resumes.
+   */
+  safeToAct(shard: number): boolean;
 }
 
 export interface LeaseStopReport {
@@ -325,6 +331,10 @@ export function createLeaseManager(deps: {
     holds: (shard) => {
       const lease = held.get(shard);
       return Boolean(lease && !lease.paused && !lease.releasing);
+    },
+    safeToAct: (shard) => {
+      const lease = held.get(shard);
+      return lease !== undefined && clock() - lease.renewedAt < settings.durationMs * 0.5;
     },
   };
 }

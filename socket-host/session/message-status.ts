@@ -1,9 +1,13 @@
 import type { EventPublisher } from '../../shared/aws/event-publisher.js';
+import type { MessageStatus } from '../../shared/domain.js';
 import type { MessageStore } from '../../shared/stores/messages.js';
 
-export type OutboundStatus = 'sent' | 'delivered' | 'read' | 'failed';
+export type OutboundStatus = Exclude<MessageStatus, 'queued'>;
 
-/** Moves an outbound message's status forward and tells the tenant when it moved. */
+/**
+ * Moves an outbound message's status forward and tells the tenant about every step it moved
+ * through, in order: a `delivered` recorded before `sent` is also a `sent` event, first.
+ */
 export async function advanceMessage(
   deps: { messages: MessageStore; events: EventPublisher },
   tenantId: string,
@@ -13,5 +17,14 @@ export async function advanceMessage(
 ): Promise<void> {
   const change = await deps.messages.advanceStatus(tenantId, messageId, status, error);
   if (!change.changed) return;
-  await deps.events.publish(tenantId, 'message.status', { messageId, status, to: change.row.to, error });
+  const { to, possibleDuplicate } = change.row;
+  for (const step of change.reached) {
+    await deps.events.publish(tenantId, 'message.status', {
+      messageId,
+      status: step,
+      to,
+      error: step === 'failed' ? error : undefined,
+      ...(possibleDuplicate ? { possibleDuplicate } : {}),
+    });
+  }
 }

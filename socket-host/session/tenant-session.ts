@@ -1,27 +1,26 @@
-import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { ConnectionState, WAMessage, WAMessageUpdate } from '@whiskeysockets/baileys';
+import type { ConnectionState, WAMessage } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import type { EventPublisher } from '../../shared/aws/event-publisher.js';
 import type { MessageContent } from '../../shared/commands.js';
 import type { Config } from '../../shared/config.js';
 import type { LinkMethod, SessionState } from '../../shared/domain.js';
-import { MessageSendError, SessionError, TimeoutError } from '../../shared/errors.js';
+import { SessionError, TimeoutError } from '../../shared/errors.js';
 import type { Metrics } from '../../shared/metrics.js';
 import type { TargetPolicy } from '../../shared/net/target-guard.js';
-import type { MessageStore } from '../../shared/stores/messages.js';
+import type { MessageRow, MessageStore } from '../../shared/stores/messages.js';
 import type { SessionStore, StatusUpdate } from '../../shared/stores/sessions.js';
 import type { AuthStateRepository } from '../auth-state/dynamo-auth-state.js';
 import { type Fence, FenceLostError } from '../auth-state/fence.js';
 import type { SnapshotStore } from '../auth-state/snapshots.js';
 import { serialQueue } from '../process/serial.js';
 import type { WhatsAppEndpoint } from '../whatsapp/socket-options.js';
-import { describeInbound, describeProtocol, statusOfReceipt } from './inbound.js';
+import { describeInbound, describeProtocol } from './inbound.js';
 import { storeInboundMedia } from './inbound-media.js';
 import { advanceMessage, type OutboundStatus } from './message-status.js';
-import { buildContent } from './outbound-content.js';
+import { ReceiptRecorder } from './receipts.js';
 import { decide } from './reconnect-policy.js';
+import { Sender, type SendOutcome } from './sender.js';
 import { createSocket, type Socket } from './socket-factory.js';
 
 export interface TenantSessionDeps {
@@ -41,15 +40,14 @@ export interface TenantSessionDeps {
   acquireFence(tenantId: string): Promise<Fence>;
   /** Where WhatsApp is: nothing in production, the simulator in demo mode and tests. */
   endpoint: WhatsAppEndpoint;
+  /** True while the tenant's shard lease is safe to act on (monotonic clock); checked right before each send. */
+  leaseValid(): boolean;
 }
 
 export interface LinkRequest {
   method: LinkMethod;
   phoneNumber?: string;
 }
-
-/** Recently accepted message ids remembered per session (a few KB). */
-const ACCEPTED_IDS_KEPT = 50;
 
 /** The session is not running in this host and will not come up by waiting: a permanent failure. */
 export class SessionNotRunningError extends SessionError {}
@@ -86,14 +84,9 @@ export class TenantSession {
   /** Closed because another host took the tenant (lease or fence lost). */
   private handedOver = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private lastSendAt = 0;
-  /** One send at a time, and one start or stop at a time (commands and shard resumes may overlap). */
-  private readonly sends = serialQueue();
-  /**
-   * Message ids WhatsApp accepted from this session. A command retried because a write after the
-   * send failed finds its id here and is not sent a second time.
-   */
-  private readonly accepted = new Set<string>();
+  private readonly sender: Sender;
+  private readonly receipts: ReceiptRecorder;
+  /** One start or stop at a time (commands and shard resumes may overlap). */
   private readonly lifecycle = serialQueue();
   private readonly waiters = new Set<() => void>();
   private readonly log: Logger;
@@ -103,6 +96,13 @@ export class TenantSession {
     readonly tenantId: string,
   ) {
     this.log = deps.log.child({ tenantId });
+    this.receipts = new ReceiptRecorder({ log: this.log, advance: (id, status) => this.advance(id, status) });
+    this.sender = new Sender(deps, {
+      tenantId,
+      epoch: () => this.epoch,
+      waitUntilConnected: (ms) => this.waitUntilConnected(ms),
+      receiptsSettled: () => this.receipts.settled(),
+    });
   }
 
   get epoch(): number {
@@ -205,35 +205,8 @@ export class TenantSession {
   }
 
   /** Sends with the API's message id, so a redelivered command is the same WhatsApp message. */
-  send(messageId: string, to: string, content: MessageContent): Promise<void> {
-    // Spaced by the configured minimum interval, to stay clear of WhatsApp's spam limits.
-    return this.sends(async () => {
-      if (this.accepted.has(messageId)) {
-        this.log.info({ messageId }, 'already accepted by WhatsApp; not sent again');
-        return;
-      }
-      const sock = await this.waitUntilConnected(20_000);
-      const gap = this.deps.config.sendMinIntervalMs - (Date.now() - this.lastSendAt);
-      if (gap > 0) await sleep(gap);
-      const message = await buildContent(content, {
-        policy: this.deps.mediaPolicy,
-        maxBytes: this.deps.config.mediaMaxBytes,
-      });
-      const started = performance.now();
-      try {
-        await sock.sendMessage(`${to}@s.whatsapp.net`, message, { messageId });
-      } catch (error) {
-        throw new MessageSendError({ message: 'WhatsApp did not accept the message', cause: error });
-      } finally {
-        this.lastSendAt = Date.now();
-      }
-      this.accepted.add(messageId);
-      // Insertion order makes the oldest id the first to go.
-      if (this.accepted.size > ACCEPTED_IDS_KEPT)
-        this.accepted.delete(this.accepted.values().next().value ?? '');
-      this.deps.metrics.timing('SendLatency', performance.now() - started);
-      this.deps.metrics.count('MessagesSent');
-    });
+  send(messageId: string, to: string, content: MessageContent, seen?: MessageRow): Promise<SendOutcome> {
+    return this.sender.send(messageId, to, content, seen);
   }
 
   async checkContact(phone: string): Promise<{ exists: boolean; jid?: string }> {
@@ -284,22 +257,15 @@ export class TenantSession {
     sock.ev.on('connection.update', (update) => {
       if (current()) this.onConnectionUpdate(sock, update).catch((error) => this.onWriteFailure(error));
     });
+    this.receipts.attach(sock, current);
     sock.ev.on('messages.upsert', ({ messages, type }) => {
       if (!current()) return;
       for (const message of messages) {
-        if (message.key.fromMe) {
-          // Baileys folds receipts that arrive within ~100 ms of a send into the upsert of the sent
-          // message itself, with no messages.update: read the status from there too.
-          const { key, status } = message;
-          this.onReceipt({ key, update: { status } }).catch((e) => this.onHandlerError(e));
-        } else if (type === 'notify') {
-          this.onInbound(sock, message).catch((e) => this.onHandlerError(e));
-        }
+        // Baileys folds receipts that arrive within ~100 ms of a send into the upsert of the sent
+        // message itself, with no messages.update: read the status from there too.
+        if (message.key.fromMe) this.receipts.fromBaileys(message.key, message.status);
+        else if (type === 'notify') this.onInbound(sock, message).catch((e) => this.onHandlerError(e));
       }
-    });
-    sock.ev.on('messages.update', (updates) => {
-      if (current())
-        for (const update of updates) this.onReceipt(update).catch((e) => this.onHandlerError(e));
     });
   }
 
@@ -457,13 +423,6 @@ export class TenantSession {
       this.deps.sessions.incrementCounter(this.tenantId, 'receivedCount'),
       this.deps.events.publish(this.tenantId, 'message.received', data),
     ]);
-  }
-
-  private async onReceipt(update: WAMessageUpdate): Promise<void> {
-    const { key } = update;
-    const status = statusOfReceipt(update.update.status);
-    if (!key.fromMe || !key.id || !status || status === 'failed') return;
-    await this.advance(key.id, status);
   }
 
   advance(messageId: string, status: OutboundStatus, error?: { code: string; message: string }) {

@@ -126,6 +126,7 @@ export function messageRoutes(deps: ApiDeps) {
           status: row.status,
           statusHistory: row.statusHistory,
           error: row.error,
+          possibleDuplicate: row.possibleDuplicate,
           ...contentView(row),
           createdAt: row.createdAt,
           updatedAt: row.updatedAt,
