@@ -42,7 +42,7 @@ export const ok = <T extends z.ZodType>(data: T) => z.object({ success: z.litera
  */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const NONCHARACTER = /[\uFFFE\uFFFF]/;
-const carriable = <T extends z.ZodString | z.ZodURL>(schema: T) =>
+export const carriable = <T extends z.ZodString | z.ZodURL>(schema: T) =>
   schema.refine((text) => !LONE_SURROGATE.test(text) && !NONCHARACTER.test(text) && !text.includes('\0'), {
     message: 'contains a lone surrogate, U+FFFE, U+FFFF or NUL, which WhatsApp cannot carry',
   });
@@ -107,6 +107,23 @@ export const MessageView = ok(
       })
       .optional(),
     createdAt: z.string(),
+    location: z
+      .object({
+        latitude: z.number(),
+        longitude: z.number(),
+        name: z.string().optional(),
+        address: z.string().optional(),
+      })
+      .optional(),
+    contacts: z
+      .array(z.object({ name: z.string().optional(), phones: z.array(z.string()) }))
+      .optional()
+      .openapi({ description: 'Each card’s name and phone numbers.' }),
+    poll: z
+      .object({ question: z.string(), options: z.array(z.string()), selectableCount: z.number() })
+      .optional(),
+    reaction: z.object({ emoji: z.string(), messageId: z.string() }).optional(),
+    replyTo: z.string().optional().openapi({ description: 'The id of the message this one quotes.' }),
     updatedAt: z.string(),
   }),
 ).openapi('Message');

@@ -1,4 +1,5 @@
-import type { MediaType } from '../../shared/domain.js';
+import { MIMEType } from 'node:util';
+import type { OutboundMediaType } from '../../shared/commands.js';
 import { ValidationError } from '../../shared/errors.js';
 import { assertPublicTarget, type Lookup, type TargetPolicy } from '../../shared/net/target-guard.js';
 
@@ -14,16 +15,37 @@ export interface FetchedMedia {
   mimeType: string;
 }
 
-const ACCEPTS: Record<MediaType, (mime: string) => boolean> = {
-  image: (m) => m.startsWith('image/'),
-  video: (m) => m.startsWith('video/'),
-  audio: (m) => m.startsWith('audio/'),
+/** The content types each media type accepts; a voice note and a sticker are one format each. */
+const ACCEPTS: Record<OutboundMediaType, (type: MIMEType) => boolean> = {
+  image: (t) => t.type === 'image',
+  video: (t) => t.type === 'video',
+  audio: (t) => t.type === 'audio',
+  voice: (t) => t.essence === 'audio/ogg' && [null, 'opus'].includes(t.params.get('codecs')),
   document: () => true,
+  sticker: (t) => t.essence === 'image/webp',
 };
+
+/** The file's own signature, where a type needs one format (servers label files loosely). */
+const SIGNATURES: Partial<Record<OutboundMediaType, { format: string; matches: (data: Buffer) => boolean }>> =
+  {
+    // RIFF container, WEBP form type.
+    sticker: {
+      format: 'WebP',
+      matches: (d) => d.toString('latin1', 0, 4) === 'RIFF' && d.toString('latin1', 8, 12) === 'WEBP',
+    },
+    // An Ogg page whose first packet (after the page's segment table) is Opus's identification header.
+    voice: {
+      format: 'Ogg Opus',
+      matches: (d) =>
+        d.toString('latin1', 0, 4) === 'OggS' && d.length > 27 && opusHeadAt(d, 27 + (d[26] ?? 0)),
+    },
+  };
+
+const opusHeadAt = (d: Buffer, offset: number) => d.toString('latin1', offset, offset + 8) === 'OpusHead';
 
 export async function fetchMedia(
   url: string,
-  type: MediaType,
+  type: OutboundMediaType,
   options: { policy: TargetPolicy; maxBytes: number; timeoutMs?: number; lookup?: Lookup },
 ): Promise<FetchedMedia> {
   const signal = AbortSignal.timeout(options.timeoutMs ?? 30_000);
@@ -45,9 +67,9 @@ export async function fetchMedia(
         details: { status: res.status },
       });
     }
-    const mimeType =
-      (res.headers.get('content-type') ?? 'application/octet-stream').split(';')[0]?.trim() ?? '';
-    if (!ACCEPTS[type](mimeType)) {
+    const contentType = parseContentType(res.headers.get('content-type'));
+    const mimeType = contentType.essence;
+    if (!ACCEPTS[type](contentType)) {
       await res.body?.cancel();
       throw new ValidationError({
         message: `Media URL serves ${mimeType}, which is not ${type}`,
@@ -59,7 +81,24 @@ export async function fetchMedia(
       await res.body?.cancel();
       throw tooLarge(options.maxBytes);
     }
-    return { data: await readCapped(res, options.maxBytes), mimeType };
+    const data = await readCapped(res, options.maxBytes);
+    const signature = SIGNATURES[type];
+    if (signature && !signature.matches(data)) {
+      throw new ValidationError({
+        message: `Media URL serves a file that is not ${signature.format}, which a ${type} must be`,
+        details: { contentType: mimeType, type },
+      });
+    }
+    return { data, mimeType };
+  }
+}
+
+/** A missing or unparsable Content-Type is arbitrary bytes (RFC 9110 §8.3). */
+function parseContentType(header: string | null): MIMEType {
+  try {
+    return new MIMEType(header ?? '');
+  } catch {
+    return new MIMEType('application/octet-stream');
   }
 }
 
