@@ -152,6 +152,10 @@ export const SessionStatus = ok(
     desired: z.enum(['running', 'stopped']),
     user: User.nullable(),
     connectedAt: z.string().nullable(),
+    lastSeenAt: z.string().nullable().openapi({
+      description:
+        'When the socket last received anything from WhatsApp; updated at most once per HEALTH_CHECK_INTERVAL while connected.',
+    }),
     lastDisconnect: LastDisconnect.nullable(),
     reconnectAttempts: z.number(),
     epoch: z.number(),

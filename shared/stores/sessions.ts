@@ -21,6 +21,8 @@ export interface SessionRow {
   owner?: string;
   user?: { id: string; name?: string };
   connectedAt?: string;
+  /** When the connected socket last received anything (written at most once per health-check interval). */
+  lastSeenAt?: string;
   lastDisconnect?: { code?: number; reason: string; at: string };
   reconnectAttempts: number;
   sentCount: number;
@@ -87,6 +89,8 @@ export interface SessionStore {
   ): Promise<Written | StaleEpoch>;
   /** Counts whether or not the tenant has a session: without one, the row holds only counters. */
   incrementCounter(tenantId: string, counter: SessionCounter, by?: number): Promise<void>;
+  /** The health check's sign of life from the socket, fenced like every status write. */
+  setLastSeen(tenantId: string, seen: { lastSeenAt: string; epoch: number }): Promise<Written | StaleEpoch>;
   setContactCheck(tenantId: string, check: ContactCheck): Promise<void>;
 }
 
@@ -293,6 +297,9 @@ export function createSessionStore(deps: StoreDeps): SessionStore {
           ExpressionAttributeValues: { ':by': by },
         }),
       );
+    },
+    setLastSeen(tenantId, { lastSeenAt, epoch }) {
+      return fencedSet(tenantId, epoch, { lastSeenAt });
     },
     async setContactCheck(tenantId, check) {
       await dynamo.send(

@@ -1,26 +1,30 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { ConnectionState, WAMessage } from '@whiskeysockets/baileys';
+import type { AuthenticationCreds, ConnectionState, WAMessage } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import type { EventPublisher } from '../../shared/aws/event-publisher.js';
 import type { MessageContent } from '../../shared/commands.js';
 import type { Config } from '../../shared/config.js';
-import type { LinkMethod, SessionState } from '../../shared/domain.js';
+import type { SessionState } from '../../shared/domain.js';
 import { SessionError, TimeoutError } from '../../shared/errors.js';
 import type { Metrics } from '../../shared/metrics.js';
 import type { TargetPolicy } from '../../shared/net/target-guard.js';
 import type { MessageRow, MessageStore } from '../../shared/stores/messages.js';
-import type { SessionStore, StatusUpdate } from '../../shared/stores/sessions.js';
+import type { SessionStore } from '../../shared/stores/sessions.js';
 import type { AuthStateRepository } from '../auth-state/dynamo-auth-state.js';
 import { type Fence, FenceLostError } from '../auth-state/fence.js';
 import type { SnapshotStore } from '../auth-state/snapshots.js';
 import { serialQueue } from '../process/serial.js';
 import type { WhatsAppEndpoint } from '../whatsapp/socket-options.js';
+import { type HealthWatch, watchHealth } from './health-check.js';
 import { describeInbound, describeProtocol } from './inbound.js';
 import { storeInboundMedia } from './inbound-media.js';
+import { isLinked, type LinkDeadline, startLinkDeadline } from './link-ttl.js';
+import { Linking, type LinkRequest } from './linking.js';
 import { advanceMessage, type OutboundStatus } from './message-status.js';
 import { ReceiptRecorder } from './receipts.js';
-import { decide } from './reconnect-policy.js';
+import { Reconnects } from './reconnects.js';
 import { Sender, type SendOutcome } from './sender.js';
+import { SessionRecord } from './session-record.js';
 import { createSocket, type Socket } from './socket-factory.js';
 
 export interface TenantSessionDeps {
@@ -44,13 +48,15 @@ export interface TenantSessionDeps {
   leaseValid(): boolean;
 }
 
-export interface LinkRequest {
-  method: LinkMethod;
-  phoneNumber?: string;
-}
-
 /** The session is not running in this host and will not come up by waiting: a permanent failure. */
 export class SessionNotRunningError extends SessionError {}
+
+/** What a status write says when the session has no socket any more and will not get one soon. */
+const SOCKET_GONE = { clearLinkCodes: true, connectedAt: null } as const;
+
+/** Another host owns the tenant now: what was asked is retried there, not failed here. */
+const movedElsewhere = () =>
+  new SessionError({ message: 'Session moved to another socket host', retryAfter: 2 });
 
 /**
  * The states in which a session holds or is working towards a socket. After a restart or takeover,
@@ -71,19 +77,20 @@ export const LIVE_STATES: ReadonlySet<SessionState> = new Set([
  * fence generation as the session epoch, so a former owner's late writes are refused.
  */
 export class TenantSession {
-  status: SessionState = 'stopped';
   private sock: Socket | undefined;
   private fence: Fence | undefined;
-  private link: LinkRequest = { method: 'qr' };
-  private attempts = 0;
-  private qrAttempts = 0;
-  private pairingRequested = false;
-  private firstConnectAfterPairing = false;
-  private suspectLogoutRetried = false;
+  /** The creds of the socket last opened; Baileys updates the object in place. */
+  private creds: AuthenticationCreds | undefined;
+  /** The latest creds write; erasing waits for it, so nothing is written after the erase. */
+  private credsSaved: Promise<void> = Promise.resolve();
+  private health: HealthWatch | undefined;
+  private linkDeadline: LinkDeadline | undefined;
+  private readonly linking: Linking;
+  private readonly record: SessionRecord;
+  private readonly reconnects: Reconnects;
   private closing = false;
   /** Closed because another host took the tenant (lease or fence lost). */
   private handedOver = false;
-  private reconnectTimer: NodeJS.Timeout | undefined;
   private readonly sender: Sender;
   private readonly receipts: ReceiptRecorder;
   /** One start or stop at a time (commands and shard resumes may overlap). */
@@ -96,6 +103,21 @@ export class TenantSession {
     readonly tenantId: string,
   ) {
     this.log = deps.log.child({ tenantId });
+    this.record = new SessionRecord(deps, {
+      tenantId,
+      log: this.log,
+      fence: () => this.fence,
+      onStale: () => this.closeQuietly('stale epoch on session row'),
+    });
+    this.reconnects = new Reconnects(deps.config.reconnect);
+    this.linking = new Linking(deps, {
+      tenantId,
+      log: this.log,
+      epoch: () => this.epoch,
+      status: () => this.status,
+      setStatus: (status) => this.record.setStatus(status),
+      giveUp: (code, reason) => this.giveUp(code, reason, { erase: false }),
+    });
     this.receipts = new ReceiptRecorder({ log: this.log, advance: (id, status) => this.advance(id, status) });
     this.sender = new Sender(deps, {
       tenantId,
@@ -109,99 +131,134 @@ export class TenantSession {
     return this.fence?.generation ?? 0;
   }
 
+  get status(): SessionState {
+    return this.record.status;
+  }
+
   get isActive(): boolean {
     return LIVE_STATES.has(this.status);
   }
 
   /** Starts (or resumes) the session; a running session asked for a pairing code requests one. */
   start(link: LinkRequest): Promise<void> {
-    return this.lifecycle(() => this.startNow(link));
+    return this.run(() => this.startNow(link));
+  }
+
+  /**
+   * Runs a start, stop, reconnect or link expiry in turn with the others. A refused fenced write
+   * means another host owns the tenant: close here at once and let the caller retry there.
+   */
+  private run(task: () => Promise<void>): Promise<void> {
+    return this.lifecycle(async () => {
+      try {
+        await task();
+      } catch (error) {
+        if (!(error instanceof FenceLostError)) throw error;
+        this.onWriteFailure(error);
+        throw movedElsewhere();
+      }
+    });
   }
 
   private async startNow(link: LinkRequest): Promise<void> {
+    // Handed over: this object is done; the host makes a new session if the tenant comes back.
+    if (this.handedOver) throw movedElsewhere();
     if (this.isActive && this.sock) {
       if (link.method === 'pairing-code' && link.phoneNumber && this.status !== 'connected') {
-        this.link = link;
-        await this.requestPairingCode(link.phoneNumber);
+        await this.linking.requestPairingCode(this.sock, link.phoneNumber);
       }
       return;
     }
-    this.link = link;
     this.closing = false;
-    this.handedOver = false;
-    this.attempts = 0;
-    this.qrAttempts = 0;
-    this.pairingRequested = false;
+    this.reconnects.restart();
+    this.linking.reset(link);
     this.fence ??= await this.deps.acquireFence(this.tenantId);
-    await this.setStatus('starting', { reconnectAttempts: 0, lastDisconnect: null });
-    await this.connect();
-  }
-
-  /** Asks WhatsApp for a pairing code for `phoneNumber` on the current (unlinked) socket. */
-  async requestPairingCode(phoneNumber: string): Promise<string> {
-    const sock = this.sock;
-    if (!sock) throw new SessionError({ message: 'Session is not running' });
-    if (sock.authState.creds.registered || sock.authState.creds.me) {
-      throw new SessionError({ message: 'Session is already linked' });
-    }
-    this.pairingRequested = true;
-    this.link = { method: 'pairing-code', phoneNumber };
-    await this.deps.pacePairingCode();
-    const code = await sock.requestPairingCode(phoneNumber);
-    const expiresAt = new Date(Date.now() + this.deps.config.pairingCodeTtlMs).toISOString();
-    const written = await this.deps.sessions.setPairingCode(this.tenantId, {
-      code,
-      phoneNumber,
-      expiresAt,
-      epoch: this.epoch,
+    if (this.closing) return;
+    await this.record.setStatus('starting', { reconnectAttempts: 0, lastDisconnect: null });
+    if (this.closing) return;
+    this.linkDeadline?.clear();
+    this.linkDeadline = startLinkDeadline(this.deps.config.sessionTtlMs, () => {
+      this.run(() => this.expireLink()).catch((error) => this.onWriteFailure(error));
     });
-    if (written.written) {
-      await this.setStatus('pairing');
-      await this.deps.events.publish(this.tenantId, 'session.pairing_code', {
-        code,
-        phoneNumber,
-        expiresAt,
-        epoch: this.epoch,
-      });
-    }
-    this.log.info({ event: 'pairing_code_issued' }, 'pairing code issued');
-    return code;
+    await this.connect();
   }
 
   /** Ends the session on purpose. `logout` unlinks the device and erases the auth state. */
   stop(options: { logout: boolean; reason: string }): Promise<void> {
-    return this.lifecycle(() => this.stopNow(options));
+    // At once, not in turn: a connect under way or queued opens no socket.
+    this.closing = true;
+    this.reconnects.cancel();
+    return this.run(() => this.stopNow(options));
   }
 
   private async stopNow(options: { logout: boolean; reason: string }): Promise<void> {
+    // Handed over: the new owner stops it; writing here would only be refused again.
+    if (this.handedOver) throw movedElsewhere();
     this.closing = true;
     this.fence ??= await this.deps.acquireFence(this.tenantId);
-    clearTimeout(this.reconnectTimer);
-    const sock = this.sock;
-    this.sock = undefined;
+    const sock = this.shutDown();
     if (options.logout) {
       if (sock && this.status === 'connected') await sock.logout().catch(() => sock.end(undefined));
       else await sock?.end(undefined);
-      await this.eraseAuthState('logout');
-      await this.setStatus('logged_out', { reason: options.reason, clearLinkCodes: true, connectedAt: null });
+      await this.record.eraseAuthState('logout', this.credsSaved);
+      await this.record.setStatus('logged_out', { ...SOCKET_GONE, reason: options.reason });
     } else {
       await sock?.end(undefined);
-      await this.setStatus('stopped', { reason: options.reason, clearLinkCodes: true, connectedAt: null });
+      await this.record.setStatus('stopped', { ...SOCKET_GONE, reason: options.reason });
     }
     this.end();
   }
 
   /** Closes the socket without logging out and without writing: the shard now belongs elsewhere. */
   async closeQuietly(reason: string): Promise<void> {
-    this.closing = true;
     this.handedOver = true;
-    clearTimeout(this.reconnectTimer);
+    await this.shutDown()
+      ?.end(undefined)
+      .catch(() => undefined);
+    this.log.info({ reason }, 'session closed without logout');
+    this.record.status = 'stopped';
+    this.end();
+  }
+
+  /** The reconnect timer's turn: a start, stop or hand-over since the close has the last word. */
+  private async reconnect(): Promise<void> {
+    if (this.closing || this.sock) return;
+    await this.connect();
+  }
+
+  /** SESSION_TTL passed since the start: give up a link that never finished. */
+  private async expireLink(): Promise<void> {
+    if (this.closing || this.status === 'connected' || isLinked(this.creds)) return;
+    this.log.info({ ttlMs: this.deps.config.sessionTtlMs }, 'no phone linked within SESSION_TTL; stopping');
+    const reason = 'link_timeout: no phone was linked within SESSION_TTL; initialize again';
+    await this.giveUp('link_timeout', reason, { erase: true });
+  }
+
+  /** Stops a session that did not link (QR codes unanswered, SESSION_TTL passed), with the reason. */
+  private async giveUp(code: string, reason: string, { erase }: { erase: boolean }): Promise<void> {
+    await this.shutDown()?.end(undefined);
+    // A partial link (fresh keys, a pairing code's number) is of no use to anyone: nothing stays.
+    if (erase) await this.record.eraseAuthState(code, this.credsSaved);
+    const lastDisconnect = { reason: code, at: new Date().toISOString() };
+    await this.record.setStatus('stopped', { ...SOCKET_GONE, reason, lastDisconnect });
+    this.end();
+  }
+
+  /** No reconnect, no link deadline, no socket: returns the socket to end. */
+  private shutDown(): Socket | undefined {
+    this.closing = true;
+    this.reconnects.cancel();
+    this.linkDeadline?.clear();
+    return this.dropSocket();
+  }
+
+  /** Forgets the socket (its events are ignored from now on) and stops watching its health. */
+  private dropSocket(): Socket | undefined {
     const sock = this.sock;
     this.sock = undefined;
-    await sock?.end(undefined).catch(() => undefined);
-    this.log.info({ reason }, 'session closed without logout');
-    this.status = 'stopped';
-    this.end();
+    this.health?.stop();
+    this.health = undefined;
+    return sock;
   }
 
   /** Sends with the API's message id, so a redelivered command is the same WhatsApp message. */
@@ -219,10 +276,7 @@ export class TenantSession {
   async waitUntilConnected(timeoutMs: number): Promise<Socket> {
     const deadline = Date.now() + timeoutMs;
     while (!(this.status === 'connected' && this.sock)) {
-      if (this.handedOver) {
-        // Another host owns the tenant now: the command is retried there, not failed here.
-        throw new SessionError({ message: 'Session moved to another socket host', retryAfter: 2 });
-      }
+      if (this.handedOver) throw movedElsewhere();
       if (!this.isActive) throw new SessionNotRunningError({ message: `Session is ${this.status}` });
       const left = deadline - Date.now();
       if (left <= 0) throw new TimeoutError({ message: 'Session did not connect in time', retryAfter: 5 });
@@ -242,6 +296,9 @@ export class TenantSession {
     const fence = this.fence;
     if (!fence || this.closing) return;
     const auth = await this.deps.authState.open(fence);
+    // Stopped or handed over while the auth state was read: open nothing.
+    if (this.closing) return;
+    this.creds = auth.state.creds;
     const sock = createSocket({
       config: this.deps.config,
       log: this.log,
@@ -252,10 +309,12 @@ export class TenantSession {
     const current = () => this.sock === sock;
 
     sock.ev.on('creds.update', () => {
-      auth.saveCreds().catch((error) => this.onWriteFailure(error));
+      this.credsSaved = auth.saveCreds().catch((error) => this.onWriteFailure(error));
     });
     sock.ev.on('connection.update', (update) => {
       if (current()) this.onConnectionUpdate(sock, update).catch((error) => this.onWriteFailure(error));
+      // A socket this session let go of must not stay logged in: it would replace the next one (440).
+      else if (update.connection === 'open') void sock.end(undefined);
     });
     this.receipts.attach(sock, current);
     sock.ev.on('messages.upsert', ({ messages, type }) => {
@@ -271,10 +330,10 @@ export class TenantSession {
 
   private async onConnectionUpdate(sock: Socket, update: Partial<ConnectionState>): Promise<void> {
     if (update.isNewLogin) {
-      this.firstConnectAfterPairing = true;
+      this.reconnects.newLogin();
       this.log.info('device linked');
     }
-    if (update.qr) await this.onQr(sock, update.qr);
+    if (update.qr) await this.linking.onQr(sock, update.qr);
     if (update.connection === 'open') await this.onOpen(sock);
     if (update.connection === 'close') {
       const error = update.lastDisconnect?.error as
@@ -284,50 +343,17 @@ export class TenantSession {
     }
   }
 
-  private async onQr(sock: Socket, qr: string): Promise<void> {
-    if (this.link.method === 'pairing-code' && this.link.phoneNumber) {
-      // The first QR means the socket is ready to register: ask for a code instead of showing QRs.
-      if (!this.pairingRequested) await this.requestPairingCode(this.link.phoneNumber);
-      return;
-    }
-    if (this.pairingRequested) return;
-    this.qrAttempts += 1;
-    if (this.qrAttempts > this.deps.config.maxQrAttempts) {
-      this.log.info({ attempts: this.qrAttempts - 1 }, 'QR codes unanswered; stopping');
-      this.closing = true;
-      this.sock = undefined;
-      await sock.end(undefined);
-      await this.setStatus('stopped', {
-        reason: 'qr_attempts_exhausted: no QR code was scanned; request a pairing code instead',
-        lastDisconnect: { reason: 'qr_attempts_exhausted', at: new Date().toISOString() },
-        clearLinkCodes: true,
-      });
-      this.end();
-      return;
-    }
-    const expiresAt = new Date(Date.now() + this.deps.config.qrCodeTtlMs).toISOString();
-    const written = await this.deps.sessions.setQr(this.tenantId, {
-      qr,
-      attempt: this.qrAttempts,
-      expiresAt,
-      epoch: this.epoch,
-    });
-    if (!written.written) return;
-    if (this.status !== 'qr') await this.setStatus('qr');
-    await this.deps.events.publish(this.tenantId, 'session.qr', {
-      qr,
-      attempt: this.qrAttempts,
-      expiresAt,
-      epoch: this.epoch,
-    });
-  }
-
   private async onOpen(sock: Socket): Promise<void> {
-    this.attempts = 0;
-    this.firstConnectAfterPairing = false;
-    this.suspectLogoutRetried = false;
+    this.linkDeadline?.clear();
+    this.health?.stop();
+    this.health = watchHealth(sock, {
+      intervalMs: this.deps.config.healthCheckIntervalMs,
+      log: this.log,
+      onSeen: (at) => this.record.setLastSeen(at),
+    });
+    this.reconnects.opened();
     const me = sock.authState.creds.me;
-    await this.setStatus('connected', {
+    await this.record.setStatus('connected', {
       user: me ? { id: me.id, name: me.name ?? undefined } : undefined,
       connectedAt: new Date().toISOString(),
       reconnectAttempts: 0,
@@ -339,17 +365,8 @@ export class TenantSession {
   }
 
   private async onClose(code: number | undefined, message: string | undefined): Promise<void> {
-    this.sock = undefined;
-    const decision = decide(
-      {
-        code,
-        attempts: this.attempts,
-        firstConnectAfterPairing: this.firstConnectAfterPairing,
-        suspectLogoutRetried: this.suspectLogoutRetried,
-        closedByUs: this.closing,
-      },
-      this.deps.config.reconnect,
-    );
+    this.dropSocket();
+    const decision = this.reconnects.decide(code, this.closing);
     const lastDisconnect = { code, reason: decision.reason, at: new Date().toISOString() };
     this.log.info(
       { code, decision: decision.action, reason: decision.reason, error: message },
@@ -357,22 +374,22 @@ export class TenantSession {
     );
     switch (decision.action) {
       case 'reconnect': {
-        if (decision.reason === 'suspect_logout_after_pairing') this.suspectLogoutRetried = true;
         if (decision.countsAsAttempt) {
-          this.attempts += 1;
           this.deps.metrics.count('Reconnects');
           await this.deps.sessions.incrementCounter(this.tenantId, 'reconnectCount');
         }
         const next: SessionState = decision.countsAsAttempt ? 'reconnecting' : 'connecting';
-        await this.setStatus(next, { lastDisconnect, reconnectAttempts: this.attempts });
-        this.reconnectTimer = setTimeout(() => {
-          this.connect().catch((error) => this.onWriteFailure(error));
-        }, decision.delayMs);
+        const reconnectAttempts = this.reconnects.attempts;
+        await this.record.setStatus(next, { lastDisconnect, reconnectAttempts });
+        // In turn with starts and stops, so a stop or hand-over during the back-off opens nothing.
+        this.reconnects.schedule(decision.delayMs, () => {
+          this.run(() => this.reconnect()).catch((error) => this.onWriteFailure(error));
+        });
         return;
       }
       case 'logged_out':
-        await this.eraseAuthState(decision.reason);
-        await this.setStatus('logged_out', {
+        await this.record.eraseAuthState(decision.reason, this.credsSaved);
+        await this.record.setStatus('logged_out', {
           lastDisconnect,
           clearLinkCodes: true,
           connectedAt: null,
@@ -381,11 +398,12 @@ export class TenantSession {
         return this.end();
       case 'failed':
         this.deps.metrics.count('SessionsFailed');
-        await this.setStatus('failed', { lastDisconnect, connectedAt: null, reason: decision.reason });
+        await this.record.setStatus('failed', { lastDisconnect, connectedAt: null, reason: decision.reason });
         return this.end();
       case 'stop':
         if (!this.closing) {
-          await this.setStatus('stopped', { lastDisconnect, connectedAt: null, reason: decision.reason });
+          const { reason } = decision;
+          await this.record.setStatus('stopped', { lastDisconnect, connectedAt: null, reason });
         }
         return this.end();
     }
@@ -427,47 +445,6 @@ export class TenantSession {
 
   advance(messageId: string, status: OutboundStatus, error?: { code: string; message: string }) {
     return advanceMessage(this.deps, this.tenantId, messageId, status, error);
-  }
-
-  /** Snapshot first, so a wrong logout can be undone (DESIGN §12), then erase. */
-  private async eraseAuthState(reason: string): Promise<void> {
-    const fence = this.fence;
-    if (!fence) return;
-    try {
-      await this.deps.snapshots.save(this.tenantId, `before-erase-${reason}`);
-    } catch (error) {
-      this.log.error({ err: error }, 'auth snapshot before erase failed');
-    }
-    const erased = await this.deps.authState.erase(fence);
-    this.log.info({ erased, reason }, 'auth state erased');
-  }
-
-  private async setStatus(
-    status: SessionState,
-    extra: Omit<StatusUpdate, 'status' | 'epoch'> & { reason?: string } = {},
-  ): Promise<void> {
-    const previous = this.status;
-    this.status = status;
-    const { reason, ...update } = extra;
-    const result = await this.deps.sessions.updateStatus(this.tenantId, {
-      status,
-      epoch: this.epoch,
-      owner: this.fence?.owner,
-      ...update,
-    });
-    if (!result.written) {
-      // A newer owner exists: this host must let go (DESIGN §5).
-      await this.closeQuietly('stale epoch on session row');
-      return;
-    }
-    if (previous === status && !reason) return;
-    await this.deps.events.publish(this.tenantId, 'session.status', {
-      status,
-      previousStatus: previous,
-      reason: reason ?? update.lastDisconnect?.reason,
-      epoch: this.epoch,
-      user: update.user,
-    });
   }
 
   private onWriteFailure(error: unknown): void {

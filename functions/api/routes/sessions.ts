@@ -115,6 +115,7 @@ export function sessionRoutes(deps: ApiDeps) {
           desired: row.desired,
           user: row.user ?? null,
           connectedAt: row.connectedAt ?? null,
+          lastSeenAt: row.lastSeenAt ?? null,
           lastDisconnect: row.lastDisconnect ?? null,
           reconnectAttempts: row.reconnectAttempts,
           epoch: row.epoch,
