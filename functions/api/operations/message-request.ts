@@ -103,10 +103,10 @@ function cardOf(contact: ContactRequest, field: string): ContactCardContent {
 /** The quoted message's author and text, as WhatsApp shows them above the reply. */
 async function quoteOf(deps: Deps, tenantId: string, to: string, messageId: string): Promise<QuotedMessage> {
   const row = await messageOfChat(deps, tenantId, to, messageId, 'replyTo');
+  // In a chat with one person, a received message's author is that person (the row may hold
+  // only their LID); a sent one's is the tenant's own account.
   const participant =
-    row.direction === 'outbound'
-      ? accountJid((await deps.sessions.find(tenantId))?.user?.id)
-      : accountJid(row.inbound?.senderJid ?? row.chatJid);
+    row.direction === 'outbound' ? accountJid((await deps.sessions.find(tenantId))?.user?.id) : toUserJid(to);
   const text = textOf(row);
   return { messageId, ...(participant ? { participant } : {}), ...(text ? { text } : {}) };
 }
