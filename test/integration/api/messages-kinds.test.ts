@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../../shared/aws/clients.js';
 import { type Command, commandSchema } from '../../../shared/commands.js';
 import { physicalName, tables } from '../../../shared/resources.js';
+import { MessageRequest } from '../../../shared/schemas/message-kinds.js';
 import { shardOf } from '../../../shared/shard.js';
 import { type ApiClient, startTestApi, type TestApi } from '../../support/api-client.js';
 import { commandQueueName, drainQueue, isolatedResources } from '../../support/resources.js';
@@ -227,6 +228,31 @@ describe('POST /messages', () => {
       expect(again.body.data.messageId).toBe(first.body.data.messageId);
       expect(sentContent(await commandsOf(api, tenant.tenantId))).toHaveLength(1);
     });
+  });
+
+  it('documents one schema per kind, each with an example the route’s schema accepts', async () => {
+    const doc = (await api.anonymous.get('/openapi.json')).body;
+    const union = doc.components.schemas.MessageRequest;
+    const kinds = Object.keys(union.discriminator.mapping);
+    expect(kinds).toEqual([
+      'text',
+      'image',
+      'video',
+      'audio',
+      'voice',
+      'document',
+      'sticker',
+      'location',
+      'contacts',
+      'reaction',
+      'poll',
+    ]);
+    for (const kind of kinds) {
+      const name = (union.discriminator.mapping[kind] as string).split('/').at(-1) as string;
+      const example = doc.components.schemas[name].example;
+      expect(example?.type, name).toBe(kind);
+      expect(MessageRequest.safeParse(example).success, name).toBe(true);
+    }
   });
 
   describe('refuses bad input with 400 naming the field, and records and queues nothing', () => {
