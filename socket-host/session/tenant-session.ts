@@ -228,7 +228,8 @@ export class TenantSession {
 
   /** SESSION_TTL passed since the start: give up a link that never finished. */
   private async expireLink(): Promise<void> {
-    if (this.closing || this.status === 'connected' || isLinked(this.creds)) return;
+    // Ended otherwise (failed, stopped) or linked: nothing to give up.
+    if (this.closing || !this.isActive || this.status === 'connected' || isLinked(this.creds)) return;
     this.log.info({ ttlMs: this.deps.config.sessionTtlMs }, 'no phone linked within SESSION_TTL; stopping');
     const reason = 'link_timeout: no phone was linked within SESSION_TTL; initialize again';
     await this.giveUp('link_timeout', reason, { erase: true });

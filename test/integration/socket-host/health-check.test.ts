@@ -1,4 +1,6 @@
+import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAwsClients } from '../../../shared/aws/clients.js';
 import { eventually } from '../../support/env.js';
 import { linkByQr, startTestGateway, type TestGateway, waitForStatus } from '../../support/gateway.js';
 
@@ -10,10 +12,24 @@ import { linkByQr, startTestGateway, type TestGateway, waitForStatus } from '../
 describe('the socket health check', () => {
   let gw: TestGateway;
   const INTERVAL_MS = 1_000;
+  /** lastSeenAt writes, by tenant. */
+  const seenWrites = new Map<string, number>();
 
   beforeAll(async () => {
     gw = await startTestGateway('health', { HEALTH_CHECK_INTERVAL: String(INTERVAL_MS) });
-    await gw.startHost();
+    const clients = createAwsClients(gw.config);
+    clients.dynamo.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { Key?: { tenantId?: string }; ExpressionAttributeValues?: object };
+        const tenantId = input.Key?.tenantId;
+        if (tenantId && input.ExpressionAttributeValues && ':lastSeenAt' in input.ExpressionAttributeValues) {
+          seenWrites.set(tenantId, (seenWrites.get(tenantId) ?? 0) + 1);
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'countLastSeenWrites' },
+    );
+    await gw.startHost(undefined, { clients });
   });
   afterAll(() => gw.close());
 
@@ -52,5 +68,25 @@ describe('the socket health check', () => {
       const data = (await client.get(`/sessions/${tenantId}/status`)).body.data;
       return Date.parse(data.lastSeenAt) > Date.parse(session.lastDisconnect.at) ? true : undefined;
     });
+  });
+
+  it('writes lastSeenAt at most once per interval, however many frames arrive', async () => {
+    const { client, tenantId } = await gw.api.createTenant();
+    const owner = gw.sim.createPhone();
+    const contact = gw.sim.createPhone();
+    await linkByQr(client, tenantId, owner);
+    const writesBefore = seenWrites.get(tenantId) ?? 0;
+    const started = performance.now();
+    const ids: string[] = [];
+    for (let n = 0; n < 30; n++) ids.push(await contact.sendText(owner.jid, `frame ${n}`));
+    for (const id of ids) {
+      await eventually(async () => ((await client.get(`/messages/${id}`)).status === 200 ? true : undefined));
+    }
+    const intervals = Math.ceil((performance.now() - started) / INTERVAL_MS);
+    const writes = (seenWrites.get(tenantId) ?? 0) - writesBefore;
+    // Dozens of frames (messages, their retries and acks): one write per interval that saw any.
+    expect(writes).toBeGreaterThanOrEqual(1);
+    expect(writes).toBeLessThanOrEqual(intervals + 1);
+    expect(writes).toBeLessThan(ids.length);
   });
 });
