@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { MEDIA_TYPES, MESSAGE_STATUSES, SESSION_STATES, TENANT_ID_PATTERN } from '../domain.js';
+import { RECEIVED_KINDS, RECEIVED_MEDIA_TYPES } from '../events.js';
 
 /**
  * Request and response schemas of the HTTP API. The same objects validate requests and generate
@@ -91,11 +92,11 @@ export const MessageView = ok(
       description:
         'Outbound only: sent again with the same id after an earlier send may have left (a host crashed mid-send); the recipient may see it twice.',
     }),
-    kind: z.enum(['text', 'media', 'reaction', 'other']),
+    kind: z.enum(RECEIVED_KINDS),
     text: z.string().optional(),
     media: z
       .object({
-        type: z.enum(MEDIA_TYPES),
+        type: z.enum(RECEIVED_MEDIA_TYPES),
         mimeType: z.string().optional(),
         fileName: z.string().optional(),
         size: z.number().optional(),
@@ -106,7 +107,6 @@ export const MessageView = ok(
         downloadable: z.boolean(),
       })
       .optional(),
-    createdAt: z.string(),
     location: z
       .object({
         latitude: z.number(),
@@ -124,6 +124,7 @@ export const MessageView = ok(
       .optional(),
     reaction: z.object({ emoji: z.string(), messageId: z.string() }).optional(),
     replyTo: z.string().optional().openapi({ description: 'The id of the message this one quotes.' }),
+    createdAt: z.string(),
     updatedAt: z.string(),
   }),
 ).openapi('Message');
@@ -132,7 +133,7 @@ export const MediaLinkView = ok(
   z.object({
     url: z.url().openapi({ description: 'Presigned HTTPS link to the file; fetch it without the API key.' }),
     expiresAt: z.string(),
-    type: z.enum(MEDIA_TYPES),
+    type: z.enum(RECEIVED_MEDIA_TYPES),
     mimeType: z.string().optional(),
     fileName: z.string().optional(),
     size: z.number().optional(),

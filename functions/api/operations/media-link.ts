@@ -1,7 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { MediaType } from '../../../shared/domain.js';
 import { ConflictError, NotFoundError } from '../../../shared/errors.js';
+import type { RECEIVED_MEDIA_TYPES } from '../../../shared/events.js';
 import { bucketLayout } from '../../../shared/resources.js';
 import type { MessageStore } from '../../../shared/stores/messages.js';
 
@@ -11,7 +11,7 @@ export const MEDIA_LINK_TTL_SECONDS = 300;
 export interface MediaLink {
   url: string;
   expiresAt: string;
-  type: MediaType;
+  type: (typeof RECEIVED_MEDIA_TYPES)[number];
   mimeType?: string;
   fileName?: string;
   size?: number;

@@ -81,7 +81,7 @@ describe('POST /send-media in production', () => {
       expect(res.status).toBe(202);
     }
     const urls = (await commandsOf(api, tenant.tenantId)).map((c) =>
-      c.type === 'message.send' && c.payload.content.type !== 'text' ? c.payload.content.url : undefined,
+      c.type === 'message.send' && 'url' in c.payload.content ? c.payload.content.url : undefined,
     );
     expect(urls).toEqual(['https://93.184.215.14/cat.jpg', 'https://media.example.com/cat.jpg']);
   });
