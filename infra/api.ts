@@ -27,7 +27,7 @@ export const API_WRITE_TABLES: readonly TableKey[] = [
 /** Tables it only reads: the delivery log shown per event. */
 export const API_READ_TABLES: readonly TableKey[] = ['webhookAttempts'];
 
-/** Whole-API limits in front of the per-tenant limits the app keeps in DynamoDB (DESIGN §4). */
+/** Whole-API limits in front of the per-tenant limits the app keeps in DynamoDB (architecture §4). */
 export const API_THROTTLE = { rateLimit: 200, burstLimit: 400 } as const;
 
 export interface GatewayApiProps {
@@ -42,7 +42,7 @@ export interface GatewayApiProps {
 
 /**
  * HTTP API (not REST): a third of the price, 30 s integration timeout and 10 MB payloads are
- * enough, and REST's usage plans would only duplicate our per-tenant limits (DESIGN §4).
+ * enough, and REST's usage plans would only duplicate our per-tenant limits (architecture §4).
  * One `$default` route sends everything to the Hono app, which does routing and auth itself.
  */
 export class GatewayApi extends Construct {

@@ -14,7 +14,7 @@ export const depsLockFilePath = fileURLToPath(new URL('../package-lock.json', im
 /**
  * esbuild on this machine (a dev dependency), never Docker. ESM output needs a `require` for the
  * CommonJS packages the bundle inlines (the AWS SDK's dependencies call it), hence the banner.
- * Target node22 is the code's floor (DESIGN §2); the runtime may be newer.
+ * Target node22 is the code's floor (architecture §2); the runtime may be newer.
  */
 export const lambdaBundling: BundlingOptions = {
   forceDockerBundling: false,

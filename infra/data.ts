@@ -25,7 +25,7 @@ export interface GatewayDataProps {
 /** Top-level folder of a bucketLayout entry (`media/<tenant>/` → `media/`). */
 export const layoutPrefix = (entry: (tenantId: string) => string): string => entry('').replace(/\/+$/, '/');
 
-/** The customer-managed key, every table from shared/resources.ts, and the bucket (DESIGN §6, §9). */
+/** The customer-managed key, every table from shared/resources.ts, and the bucket (architecture §6, §9). */
 export class GatewayData extends Construct {
   readonly key: kms.Key;
   readonly tables: Record<TableKey, dynamodb.Table>;
@@ -91,7 +91,7 @@ export class GatewayData extends Construct {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      // Snapshots exist to undo a wrong logout (DESIGN §12): keep overwritten versions briefly too.
+      // Snapshots exist to undo a wrong logout (architecture §12): keep overwritten versions briefly too.
       versioned: true,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'bucket/',

@@ -44,7 +44,7 @@ export interface WebhookDispatcherProps {
 export const SWEEP_RATE = Duration.minutes(1);
 
 /**
- * Delivers webhook events from the queue with Standard Webhooks signatures (DESIGN §8), and sweeps
+ * Delivers webhook events from the queue with Standard Webhooks signatures (architecture §8), and sweeps
  * parked retries back onto the queue when due. Both functions are the same bundle, two handlers.
  */
 export class WebhookDispatcher extends Construct {

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 
 /**
- * The custom metrics the processes emit as Embedded Metric Format lines on stdout (DESIGN §11;
+ * The custom metrics the processes emit as Embedded Metric Format lines on stdout (architecture §11;
  * socket-host/process/metrics.ts). CloudWatch Logs extracts EMF from any log event, also from the
  * awslogs driver on Fargate: the PutLogEvents `x-amzn-logs-format` header is optional. Each
  * metric has the dimension `Service`; the socket host's are also published per `Service, EgressIp`.
@@ -20,7 +20,7 @@ export const metricNames = {
   messagesFailed: { source: 'socket-host', name: 'MessagesFailed' },
   messagesReceived: { source: 'socket-host', name: 'MessagesReceived' },
   reconnects: { source: 'socket-host', name: 'Reconnects' },
-  /** A fenced auth-state write was refused: another host owns the tenant (DESIGN §5). */
+  /** A fenced auth-state write was refused: another host owns the tenant (architecture §5). */
   fenceLost: { source: 'socket-host', name: 'FenceLost' },
   /** Counts (dispatcher): deliveries answered 2xx, attempts that failed. */
   webhookDeliveries: { source: 'webhook-dispatcher', name: 'WebhookDeliveries' },

@@ -29,7 +29,7 @@ export interface GatewayMonitoringProps {
   alarmEmail?: string;
 }
 
-/** One dashboard and the alarms an operator acts on, all sent to one SNS topic (DESIGN §11). */
+/** One dashboard and the alarms an operator acts on, all sent to one SNS topic (architecture §11). */
 export class GatewayMonitoring extends Construct {
   readonly topic: sns.Topic;
   readonly dashboard: cloudwatch.Dashboard;
@@ -125,7 +125,7 @@ export class GatewayMonitoring extends Construct {
       graph('Sessions connected (all tasks)', [
         gatewayMetric(metricNames.sessionsConnected, { statistic: 'Sum', label: 'connected' }),
       ]),
-      // WhatsApp limits some requests per address (DESIGN §12): how tenants spread over egress IPs.
+      // WhatsApp limits some requests per address (architecture §12): how tenants spread over egress IPs.
       graph('Sessions connected per egress IP', [
         new cloudwatch.MathExpression({
           expression: `SEARCH('{${METRIC_NAMESPACE},Service,EgressIp} MetricName="${metricNames.sessionsConnected.name}"', 'Sum', 60)`,

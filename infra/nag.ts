@@ -78,7 +78,7 @@ export function applyNagSuppressions(gateway: WhatsAppGateway): void {
   ack(
     api.httpApi,
     'APIG4',
-    'Authorization happens in the app: bearer API keys checked against SHA-256 hashes in DynamoDB, tenant-scoped (DESIGN §3). A gateway authorizer would add a second Lambda call to every request.',
+    'Authorization happens in the app: bearer API keys checked against SHA-256 hashes in DynamoDB, tenant-scoped (architecture §3). A gateway authorizer would add a second Lambda call to every request.',
   );
   ack(
     socketHost.taskDefinition,

@@ -26,7 +26,7 @@ export interface QueueWithDeadLetter {
   deadLetter: sqs.Queue;
 }
 
-/** One FIFO command queue per shard and the webhook event queue, each with its dead-letter queue (DESIGN §5, §8). */
+/** One FIFO command queue per shard and the webhook event queue, each with its dead-letter queue (architecture §5, §8). */
 export class GatewayQueues extends Construct {
   readonly commands: QueueWithDeadLetter[];
   readonly webhooks: QueueWithDeadLetter;

@@ -52,9 +52,9 @@ export interface SocketHostProps {
 }
 
 /**
- * The long-running Baileys hosts (DESIGN §1, §5): Fargate tasks on ARM64 in public subnets with a
+ * The long-running Baileys hosts (architecture §1, §5): Fargate tasks on ARM64 in public subnets with a
  * public IP each and no inbound rule. No NAT gateway: it would cost more than the tasks, and a
- * distinct outbound address per task spreads tenants over IPs (DESIGN §12). DynamoDB and S3 are
+ * distinct outbound address per task spreads tenants over IPs (architecture §12). DynamoDB and S3 are
  * reached through free gateway endpoints.
  */
 export class SocketHost extends Construct {
@@ -105,7 +105,7 @@ export class SocketHost extends Construct {
       BUCKET_NAME: data.bucket.bucketName,
       AWS_REGION: Stack.of(this).region,
       HOST_HEALTH_PORT: String(HEALTH_PORT),
-      // Each task has its own public IP; WhatsApp limits some requests per address (DESIGN §12).
+      // Each task has its own public IP; WhatsApp limits some requests per address (architecture §12).
       EGRESS_IP_URL: 'https://checkip.amazonaws.com',
     };
     this.taskDefinition.addContainer('socket-host', {
@@ -137,7 +137,7 @@ export class SocketHost extends Construct {
         retries: 3,
         startPeriod: Duration.seconds(60),
       },
-      // SIGTERM, then 120 s to release leases and close sockets without logging out (DESIGN §5).
+      // SIGTERM, then 120 s to release leases and close sockets without logging out (architecture §5).
       stopTimeout: Duration.seconds(120),
       readonlyRootFilesystem: true,
     });

@@ -12,7 +12,7 @@ import { SocketHost } from './socket-host.js';
 export interface WhatsAppGatewayProps {
   /** Prefix of every table and queue name (RESOURCE_PREFIX); one deployment per prefix and region. */
   resourcePrefix: string;
-  /** Fixed at deploy: changing it moves tenants between shards (DESIGN §5). */
+  /** Fixed at deploy: changing it moves tenants between shards (architecture §5). */
   shardCount: number;
   socketHost: {
     taskCount: number;
@@ -36,7 +36,7 @@ export interface WhatsAppGatewayProps {
 
 export const DEFAULT_SESSIONS_PER_TASK = 250;
 
-/** The whole gateway (DESIGN §1): data, queues, API, webhook dispatcher, socket hosts, monitoring. */
+/** The whole gateway (architecture §1): data, queues, API, webhook dispatcher, socket hosts, monitoring. */
 export class WhatsAppGateway extends Construct {
   readonly data: GatewayData;
   readonly queues: GatewayQueues;

@@ -3,7 +3,7 @@ import { LINK_METHODS } from './domain.js';
 
 /**
  * Commands: every state change the socket host makes is one of these, sent on the tenant's shard
- * FIFO queue (MessageGroupId = tenantId, MessageDeduplicationId = id). DESIGN §5.
+ * FIFO queue (MessageGroupId = tenantId, MessageDeduplicationId = id). architecture §5.
  */
 
 const digits = z.string().regex(/^\d{10,15}$/);

@@ -64,7 +64,7 @@ const schema = z.object({
   WA_SIMULATOR_ROOT_KEY: optionalString,
   /** PEM of the simulator's HTTPS media host certificate, trusted for media uploads and downloads. */
   WA_SIMULATOR_MEDIA_CA: optionalString,
-  /** WhatsApp Web version Baileys announces, `2.3000.1234567890`; read at connect time (DESIGN §12). */
+  /** WhatsApp Web version Baileys announces, `2.3000.1234567890`; read at connect time (architecture §12). */
   WA_VERSION: optionalString,
   /** The device the socket announces, as one of Baileys' standard `Browsers`: `os:browser`. */
   WA_BROWSER: z
@@ -86,7 +86,7 @@ const schema = z.object({
   /** Socket host: identity of this task in shard leases. */
   HOST_ID: optionalString,
   HOST_HEALTH_PORT: int(8080, 0),
-  /** A "what is my IP" service; the answer goes into the socket host's metrics (DESIGN §12). */
+  /** A "what is my IP" service; the answer goes into the socket host's metrics (architecture §12). */
   EGRESS_IP_URL: optionalString,
   LEASE_DURATION_MS: int(10_000, 1000),
   LEASE_RENEW_INTERVAL_MS: int(3_000, 100),
@@ -95,12 +95,12 @@ const schema = z.object({
   /** Webhook dispatcher. */
   WEBHOOK_TIMEOUT_MS: int(15_000, 100),
   WEBHOOK_ALLOW_PRIVATE_TARGETS: flag(false),
-  /** Per-endpoint circuit breaker: opens after this many failed attempts in a row (DESIGN §8). */
+  /** Per-endpoint circuit breaker: opens after this many failed attempts in a row (architecture §8). */
   WEBHOOK_BREAKER_FAILURE_THRESHOLD: int(5, 1),
   /** First cool-down of an open breaker; it doubles each time a half-open attempt fails, up to the max. */
   WEBHOOK_BREAKER_COOL_DOWN_MS: int(60_000, 1),
   WEBHOOK_BREAKER_MAX_COOL_DOWN_MS: int(900_000, 1),
-  /** An endpoint failing without a success for longer than this is disabled (DESIGN §8: 5 days). */
+  /** An endpoint failing without a success for longer than this is disabled (architecture §8: 5 days). */
   WEBHOOK_DISABLE_AFTER_FAILING_MS: int(5 * 86_400_000, 1),
 
   // SDK endpoints, for DynamoDB Local / fauxqs / LocalStack. Unset in AWS.
@@ -152,7 +152,7 @@ export interface Config {
     scanIntervalMs: number;
   };
   webhooks: { timeoutMs: number; allowPrivateTargets: boolean };
-  /** Per-endpoint circuit breaker and the failing-too-long limit (DESIGN §8). */
+  /** Per-endpoint circuit breaker and the failing-too-long limit (architecture §8). */
   webhookHealth: {
     failureThreshold: number;
     coolDownMs: number;

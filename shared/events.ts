@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MEDIA_TYPES, MESSAGE_STATUSES, SESSION_STATES } from './domain.js';
 
 /**
- * Events the socket host emits and the dispatcher delivers as signed webhooks (DESIGN §8).
+ * Events the socket host emits and the dispatcher delivers as signed webhooks (architecture §8).
  * Payload `{ id, type, timestamp, tenantId, data }`; `id` is the webhook-id, stable across retries.
  */
 
@@ -116,7 +116,7 @@ export const eventDataSchemas = {
     status: z.enum(SESSION_STATES),
     previousStatus: z.enum(SESSION_STATES).optional(),
     reason: z.string().optional(),
-    /** The session's epoch: consumers can discard events from a former owner (DESIGN §12). */
+    /** The session's epoch: consumers can discard events from a former owner (architecture §12). */
     epoch: z.number().int().nonnegative(),
     user: z.object({ id: z.string(), name: z.string().optional() }).optional(),
   }),

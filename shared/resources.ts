@@ -1,6 +1,6 @@
 /**
  * The tables, queues and bucket, described once. The CDK app builds them from this file and
- * the local provisioner creates them on DynamoDB Local and fauxqs from the same entries (DESIGN §9).
+ * the local provisioner creates them on DynamoDB Local and fauxqs from the same entries (architecture §9).
  */
 
 export type AttributeType = 'S' | 'N';
@@ -115,7 +115,7 @@ export interface QueueDefinition {
 }
 
 /**
- * One FIFO queue per shard: MessageGroupId = tenantId keeps a tenant's commands in order (DESIGN §5).
+ * One FIFO queue per shard: MessageGroupId = tenantId keeps a tenant's commands in order (architecture §5).
  * The socket host sets each receive's visibility to its lease duration and extends it while a
  * command runs; this default matches the default lease (10 s), so a crashed host's commands come
  * back about when its shards are taken over, not a minute later.
@@ -130,7 +130,7 @@ export const commandQueue = (shard: number): QueueDefinition => ({
 
 /**
  * Webhook events. Its visibility timeout covers one delivery attempt; long retry waits are parked
- * in the webhook-events table, never held in flight (DESIGN §8).
+ * in the webhook-events table, never held in flight (architecture §8).
  */
 export const webhookQueue: QueueDefinition = {
   name: 'webhook-events',

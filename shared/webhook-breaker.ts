@@ -1,7 +1,7 @@
 import type { WebhookHealth } from './stores/tenants.js';
 
 /**
- * The per-endpoint circuit breaker and failure streak (DESIGN §8), as pure functions of the health
+ * The per-endpoint circuit breaker and failure streak (architecture §8), as pure functions of the health
  * stored on the tenant's webhook item. Closed: every event is attempted. After `failureThreshold`
  * failures in a row it opens: events are put off, not attempted, until the cool-down ends. Then it is
  * half-open: one attempt probes; success closes it, failure opens it again for a doubled cool-down.
@@ -116,7 +116,7 @@ export function afterFailure(
 /**
  * How long to put off an event while the breaker is open: until the cool-down ends, and at least as
  * long as the endpoint has been failing, so a long outage parks its events instead of cycling them
- * through SQS (DESIGN §8's in-flight limit); spread upward by `jitter` so they do not return together.
+ * through SQS (architecture §8's in-flight limit); spread upward by `jitter` so they do not return together.
  */
 export function deferralMs(
   health: WebhookHealth,

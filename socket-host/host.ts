@@ -33,7 +33,7 @@ import { whatsappEndpoint } from './whatsapp/socket-options.js';
 
 /**
  * The socket host: holds shard leases, runs the Baileys sessions of the tenants in its shards, and
- * consumes those shards' command queues (DESIGN §5–7). `npm start` runs one owning every shard;
+ * consumes those shards' command queues (architecture §5–7). `npm start` runs one owning every shard;
  * in AWS each Fargate task runs one and the leases spread the shards between them.
  */
 

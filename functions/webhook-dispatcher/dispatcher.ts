@@ -28,7 +28,7 @@ export interface DispatcherDeps {
   policy: TargetPolicy;
   /**
    * Retry waits up to this stay on the message as SQS visibility; longer ones are parked in the
-   * events table, so one dead endpoint cannot fill the queue's in-flight limit (DESIGN §8).
+   * events table, so one dead endpoint cannot fill the queue's in-flight limit (architecture §8).
    */
   maxInFlightWaitMs: number;
   /** The per-endpoint circuit breaker and the failing-too-long limit. */
@@ -45,7 +45,7 @@ export interface DispatcherDeps {
 /** A claimed attempt is held this long past the request timeout before another worker may take it. */
 export const CLAIM_MARGIN_MS = 30_000;
 
-/** DESIGN §8: waits up to 15 minutes may use visibility; longer ones are parked. */
+/** architecture §8: waits up to 15 minutes may use visibility; longer ones are parked. */
 export const DEFAULT_MAX_IN_FLIGHT_WAIT_MS = 15 * 60 * 1000;
 
 export interface QueueMessage {

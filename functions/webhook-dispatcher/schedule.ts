@@ -1,5 +1,5 @@
 /**
- * When to try a failed delivery again (DESIGN §8, Svix's schedule): 5 s, 5 min, 30 min, 2 h, 5 h,
+ * When to try a failed delivery again (architecture §8, Svix's schedule): 5 s, 5 min, 30 min, 2 h, 5 h,
  * 10 h, 10 h after the previous attempt — eight attempts over about 27.6 h — each with ±20 % jitter.
  */
 

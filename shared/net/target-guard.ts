@@ -5,7 +5,7 @@ import { ValidationError } from '../errors.js';
 
 /**
  * SSRF guard for URLs the gateway fetches on a tenant's behalf: webhook endpoints and media URLs
- * (DESIGN §8). In production only https to public addresses passes; local and test modes allow
+ * (architecture §8). In production only https to public addresses passes; local and test modes allow
  * plain http and loopback so a receiver on 127.0.0.1 works.
  *
  * The check resolves the host before the request; a host that re-resolves between check and

@@ -13,7 +13,7 @@ interface ApiKeyItem {
   expiresAt?: number;
 }
 
-/** Keys are stored only as SHA-256 hashes (DESIGN §3); the key itself is shown once. */
+/** Keys are stored only as SHA-256 hashes (architecture §3); the key itself is shown once. */
 export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
 
 const newKey = (): string => `wfk_${randomBytes(24).toString('base64url')}`;

@@ -21,7 +21,7 @@ export interface TenantWebhook {
 }
 
 /**
- * The endpoint's failure streak and circuit breaker, shared by every dispatcher worker (DESIGN §8).
+ * The endpoint's failure streak and circuit breaker, shared by every dispatcher worker (architecture §8).
  * `version` rises on every write, so concurrent workers update it with optimistic concurrency.
  */
 export interface WebhookHealth {

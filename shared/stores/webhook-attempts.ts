@@ -2,7 +2,7 @@ import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventType } from '../events.js';
 import { epochSeconds, isExpired, type StoreDeps, tableName } from './table-names.js';
 
-/** The delivery log: one row per attempt, kept 30 days, for the tenant to read (DESIGN §8). */
+/** The delivery log: one row per attempt, kept 30 days, for the tenant to read (architecture §8). */
 
 export const ATTEMPT_RETENTION_DAYS = 30;
 

@@ -7,7 +7,7 @@ import { isConditionFailure, isExpired, type StoreDeps, tableName } from './tabl
 
 /**
  * Every event emitted for a tenant (written `pending` by the event publisher), with its delivery
- * state. Long retry waits are parked here under the `byDue` index instead of in SQS (DESIGN §8).
+ * state. Long retry waits are parked here under the `byDue` index instead of in SQS (architecture §8).
  */
 
 export const WEBHOOK_EVENT_STATUSES = ['pending', 'retrying', 'delivered', 'stored', 'failed'] as const;

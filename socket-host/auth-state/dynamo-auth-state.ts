@@ -27,7 +27,7 @@ import { serialQueue } from '../process/serial.js';
 import { FENCE_KEY, type Fence, FenceLostError, fenceCheck, isTransactionConditionFailure } from './fence.js';
 
 /**
- * Baileys' AuthenticationState on DynamoDB (DESIGN §6): creds as one item, each signal key as an
+ * Baileys' AuthenticationState on DynamoDB (architecture §6): creds as one item, each signal key as an
  * item `type#id`, values serialized with BufferJSON. Every write is a TransactWriteItems headed by
  * a ConditionCheck on the tenant's fence, so only the current owner can change the keys; values
  * too large for an item spill to S3 and the item keeps a pointer.
@@ -154,7 +154,7 @@ export function createAuthStateRepository(deps: AuthStateDeps) {
     /** The Baileys auth state of one tenant, writing under `fence`. */
     async open(fence: Fence): Promise<DynamoAuthState> {
       const tenantId = fence.tenantId;
-      // One transaction in flight per tenant (DESIGN §5): key writes and creds writes queue up.
+      // One transaction in flight per tenant (architecture §5): key writes and creds writes queue up.
       const oneAtATime = serialQueue();
       // A refusal is final: no retry can win the fence back, so queued and later writes fail at once.
       let fenceLost = false;

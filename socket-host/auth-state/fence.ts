@@ -3,7 +3,7 @@ import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../../shared/stores/table-names.js';
 
 /**
- * The fencing token of one tenant (DESIGN §5): an item `{ tenantId, key: '#fence', owner, generation }`
+ * The fencing token of one tenant (architecture §5): an item `{ tenantId, key: '#fence', owner, generation }`
  * in the auth-state table. Only the holder of the tenant's shard lease raises the generation, and
  * every auth-state write checks that owner and generation still match, so a former owner's late
  * write fails instead of overwriting the new owner's keys.

@@ -18,7 +18,7 @@ export interface SessionRegistry {
 const done: Outcome = { kind: 'done' };
 
 /**
- * What each command does (DESIGN §5). Transient failures are retried by the queue; permanent ones
+ * What each command does (architecture §5). Transient failures are retried by the queue; permanent ones
  * (bad input, a session that is not running) mark the message failed and are not retried; on the
  * last receive before the dead-letter queue a send is marked failed too, so nothing stays `queued`.
  */

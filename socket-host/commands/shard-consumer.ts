@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { type Command, commandSchema } from '../../shared/commands.js';
 
 /**
- * Consumes one shard's FIFO command queue while this host holds the shard's lease (DESIGN §5).
+ * Consumes one shard's FIFO command queue while this host holds the shard's lease (architecture §5).
  * A tenant's commands run in order; different tenants run in parallel. A message is deleted only
  * after its effect is durable, and a command that must be retried holds back the rest of its
  * tenant's batch so order is kept.

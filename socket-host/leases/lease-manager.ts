@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { leaseTable } from './lease-table.js';
 
 /**
- * Shard leases in the manner of the Kinesis Client Library (DESIGN §5). A lease row is
+ * Shard leases in the manner of the Kinesis Client Library (architecture §5). A lease row is
  * `{ leaseKey: 'shard-N', owner, counter }`; the owner raises the counter on every renew. Other
  * hosts judge expiry on their own monotonic clock (the counter has not moved for a lease duration),
  * so hosts need no clock sync. Each scan a host takes expired leases first, then steals at most one
@@ -207,7 +207,7 @@ export function createLeaseManager(deps: {
     selfFence();
   }
 
-  /** A host that cannot renew must assume another took over: pause at 1/2, give up at 3/4 (DESIGN §5). */
+  /** A host that cannot renew must assume another took over: pause at 1/2, give up at 3/4 (architecture §5). */
   function selfFence() {
     const now = clock();
     for (const [shard, lease] of held) {

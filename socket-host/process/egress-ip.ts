@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 /**
  * The public address this task's WhatsApp connections leave from, as a "what is my IP" service
  * sees it (https://checkip.amazonaws.com in AWS). WhatsApp limits some requests per address
- * (DESIGN §12), so metrics carry it and a deploy can see how tenants spread over addresses.
+ * (architecture §12), so metrics carry it and a deploy can see how tenants spread over addresses.
  * Undefined when no service is configured or it does not answer in time: never a reason not to start.
  */
 export async function discoverEgressIp(

@@ -1,7 +1,7 @@
 import { DisconnectReason } from '@whiskeysockets/baileys';
 
 /**
- * What to do when a tenant's socket closes, by Baileys' DisconnectReason (DESIGN §7 and §12).
+ * What to do when a tenant's socket closes, by Baileys' DisconnectReason (architecture §7 and §12).
  * Pure, so every branch is tested without a socket.
  */
 export type Decision =

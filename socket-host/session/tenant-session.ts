@@ -38,7 +38,7 @@ export interface TenantSessionDeps {
   s3: S3Client;
   metrics: Metrics;
   mediaPolicy: TargetPolicy;
-  /** Resolves when this host may ask WhatsApp for another pairing code (DESIGN §12: `rate-overlimit`). */
+  /** Resolves when this host may ask WhatsApp for another pairing code (architecture §12: `rate-overlimit`). */
   pacePairingCode(): Promise<void>;
   /** Raises the tenant's fence generation under this host's shard lease. */
   acquireFence(tenantId: string): Promise<Fence>;
@@ -73,7 +73,7 @@ export const LIVE_STATES: ReadonlySet<SessionState> = new Set([
 
 /**
  * One tenant's WhatsApp connection in this host: the Baileys socket, its lifecycle and reconnect
- * policy (DESIGN §7), and the translation of what arrives into events. Every row write carries the
+ * policy (architecture §7), and the translation of what arrives into events. Every row write carries the
  * fence generation as the session epoch, so a former owner's late writes are refused.
  */
 export class TenantSession {

@@ -9,7 +9,7 @@ export type FaultCode = 401 | 440 | 500 | 503 | 515;
 export interface StreamErrorOptions {
   /**
    * 401 only: keep the device linked. WhatsApp has been seen to send a spurious 401 in the first
-   * login after pairing (DESIGN §12); the device is still linked and the next login succeeds.
+   * login after pairing (architecture §12); the device is still linked and the next login succeeds.
    */
   keepDevice?: boolean;
 }

@@ -55,7 +55,7 @@ export interface Simulator {
   injectStreamError(target: ConnectionTarget, code: FaultCode, options?: StreamErrorOptions): number;
   /**
    * The account's next `count` logins fail with 401 although its devices stay linked: the
-   * spurious logout some gateways have seen right after pairing (DESIGN §12).
+   * spurious logout some gateways have seen right after pairing (architecture §12).
    */
   failNextLogins(phoneNumber: string, count?: number): void;
   /** Closes the TCP socket without a WebSocket close frame. */

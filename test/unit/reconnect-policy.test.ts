@@ -12,7 +12,7 @@ const close = (code: number | undefined, extra: Partial<CloseContext> = {}): Clo
   ...extra,
 });
 
-describe('reconnect policy (DESIGN §7)', () => {
+describe('reconnect policy (architecture §7)', () => {
   it('reconnects at once on 515, without counting an attempt', () => {
     expect(decide(close(DisconnectReason.restartRequired), backoff)).toEqual({
       action: 'reconnect',

@@ -16,7 +16,7 @@ interface LinkedTenant {
   phone: Phone;
 }
 
-/** One connection per tenant across hosts, takeovers, restarts, and fencing (DESIGN §5, §12). */
+/** One connection per tenant across hosts, takeovers, restarts, and fencing (architecture §5, §12). */
 describe('session ownership across socket hosts', () => {
   let gw: TestGateway;
   const tenants: LinkedTenant[] = [];

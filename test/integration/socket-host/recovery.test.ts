@@ -9,7 +9,7 @@ import type { ApiClient } from '../../support/api-client.js';
 import { eventually } from '../../support/env.js';
 import { linkByQr, startTestGateway, type TestGateway, waitForStatus } from '../../support/gateway.js';
 
-/** How each disconnect reason is handled (DESIGN §7, §12), with real Baileys against the simulator. */
+/** How each disconnect reason is handled (architecture §7, §12), with real Baileys against the simulator. */
 describe('reconnect policy, end to end', () => {
   let gw: TestGateway;
   let repo: ReturnType<typeof createAuthStateRepository>;
