@@ -285,6 +285,11 @@ export async function startSocketHost(options: SocketHostOptions): Promise<Socke
           visibilitySeconds,
           waitTimeSeconds,
         });
+        // Lost again during the waits above: its let-go found no consumer to stop, so stop this one.
+        if (!leases?.heldShards().includes(shard)) {
+          await consumer.stop(0);
+          return;
+        }
         consumers.set(shard, consumer);
         const resume = resumeShard(shard)
           .catch((error) => log.error({ shard, err: error }, 'shard resume failed'))
