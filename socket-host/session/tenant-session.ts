@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { AuthenticationCreds, ConnectionState, WAMessage } from '@whiskeysockets/baileys';
+import type { AuthenticationCreds, ConnectionState } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import type { EventPublisher } from '../../shared/aws/event-publisher.js';
 import type { MessageContent } from '../../shared/commands.js';
@@ -16,8 +16,7 @@ import type { SnapshotStore } from '../auth-state/snapshots.js';
 import { serialQueue } from '../process/serial.js';
 import type { WhatsAppEndpoint } from '../whatsapp/socket-options.js';
 import { type HealthWatch, watchHealth } from './health-check.js';
-import { describeInbound, describeProtocol } from './inbound.js';
-import { storeInboundMedia } from './inbound-media.js';
+import { handleInbound } from './inbound-handler.js';
 import { isLinked, type LinkDeadline, startLinkDeadline } from './link-ttl.js';
 import { Linking, type LinkRequest } from './linking.js';
 import { advanceMessage, type OutboundStatus } from './message-status.js';
@@ -324,7 +323,10 @@ export class TenantSession {
         // Baileys folds receipts that arrive within ~100 ms of a send into the upsert of the sent
         // message itself, with no messages.update: read the status from there too.
         if (message.key.fromMe) this.receipts.fromBaileys(message.key, message.status);
-        else if (type === 'notify') this.onInbound(sock, message).catch((e) => this.onHandlerError(e));
+        else if (type === 'notify')
+          handleInbound(this.deps, { tenantId: this.tenantId, log: this.log, sock }, message).catch((e) =>
+            this.onHandlerError(e),
+          );
       }
     });
   }
@@ -408,40 +410,6 @@ export class TenantSession {
         }
         return this.end();
     }
-  }
-
-  private async onInbound(sock: Socket, message: WAMessage): Promise<void> {
-    // A contact's edit or deletion of an earlier message is an event of its own, not a message.
-    const change = describeProtocol(message);
-    if (change) {
-      await this.deps.events.publish(this.tenantId, change.type, change.data);
-      return;
-    }
-    const view = describeInbound(message);
-    if (!view) return;
-    const data = view.data;
-    if (view.media) {
-      const stored = await storeInboundMedia(
-        {
-          s3: this.deps.s3,
-          bucketName: this.deps.config.bucketName,
-          download: this.deps.endpoint.mediaDownload,
-          log: this.log,
-        },
-        sock,
-        this.tenantId,
-        message,
-        { messageId: data.messageId, mimeType: view.media.mimeType },
-      );
-      data.media = { type: view.media.kind, ...view.media, ...stored };
-    }
-    const isNew = await this.deps.messages.recordInbound(this.tenantId, data);
-    if (!isNew) return;
-    this.deps.metrics.count('MessagesReceived');
-    await Promise.all([
-      this.deps.sessions.incrementCounter(this.tenantId, 'receivedCount'),
-      this.deps.events.publish(this.tenantId, 'message.received', data),
-    ]);
   }
 
   advance(messageId: string, status: OutboundStatus, error?: { code: string; message: string }) {
