@@ -82,10 +82,13 @@ describe('the socket health check', () => {
     for (const id of ids) {
       await eventually(async () => ((await client.get(`/messages/${id}`)).status === 200 ? true : undefined));
     }
+    // The burst can end before the next interval's tick: the frames it saw are written then.
+    await eventually(() => ((seenWrites.get(tenantId) ?? 0) > writesBefore ? true : undefined), {
+      message: 'a lastSeenAt write after the burst',
+    });
     const intervals = Math.ceil((performance.now() - started) / INTERVAL_MS);
     const writes = (seenWrites.get(tenantId) ?? 0) - writesBefore;
     // Dozens of frames (messages, their retries and acks): one write per interval that saw any.
-    expect(writes).toBeGreaterThanOrEqual(1);
     expect(writes).toBeLessThanOrEqual(intervals + 1);
     expect(writes).toBeLessThan(ids.length);
   });
