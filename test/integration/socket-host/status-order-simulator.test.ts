@@ -110,6 +110,12 @@ describe('statuses arriving out of order from WhatsApp', () => {
       'delivered',
       'read',
     ]);
-    expect(await statusEvents(gw, tenantId, messageId)).toEqual(['sent', 'delivered', 'read']);
+    // Events go out after the row is written: wait for the last of them.
+    expect(
+      await eventually(async () => {
+        const found = await statusEvents(gw, tenantId, messageId);
+        return found.length >= 3 ? found : undefined;
+      }),
+    ).toEqual(['sent', 'delivered', 'read']);
   });
 });
