@@ -1,5 +1,7 @@
-import type { AwsClients } from '../../shared/aws/clients.js';
+import { type AwsClients, createAwsClients } from '../../shared/aws/clients.js';
 import type { Config } from '../../shared/config.js';
+import type { EventData, EventType } from '../../shared/events.js';
+import { createWebhookEventStore } from '../../shared/stores/webhook-events.js';
 import { type SocketHost, startSocketHost } from '../../socket-host/host.js';
 import { type Phone, type Simulator, startSimulator } from '../simulator/index.js';
 import { type ApiClient, startTestApi, type TestApi } from './api-client.js';
@@ -93,4 +95,28 @@ export function waitForStatus(client: ApiClient, tenantId: string, status: strin
     },
     { timeoutMs, message: `session ${tenantId} ${status}` },
   );
+}
+
+/** A tenant's recorded events of one type, oldest first (the webhook-events table keeps every event). */
+export async function recordedEvents<T extends EventType>(
+  gw: TestGateway,
+  tenantId: string,
+  type: T,
+): Promise<EventData<T>[]> {
+  const { dynamo } = createAwsClients(gw.config);
+  const store = createWebhookEventStore({ dynamo, config: gw.config });
+  const rows = [];
+  let cursor: string | undefined;
+  try {
+    do {
+      const page = await store.list(tenantId, { eventType: type, limit: 100, cursor });
+      rows.push(...page.items);
+      cursor = page.cursor;
+    } while (cursor);
+  } finally {
+    dynamo.destroy();
+  }
+  return rows
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    .map((row) => row.event.data as EventData<T>);
 }

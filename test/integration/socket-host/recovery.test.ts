@@ -1,13 +1,19 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../../shared/aws/clients.js';
+import type { EventType } from '../../../shared/events.js';
 import { tableName } from '../../../shared/stores/table-names.js';
 import { createAuthStateRepository } from '../../../socket-host/auth-state/dynamo-auth-state.js';
 import { createSnapshotStore } from '../../../socket-host/auth-state/snapshots.js';
 import type { Phone } from '../../simulator/index.js';
 import type { ApiClient } from '../../support/api-client.js';
 import { eventually } from '../../support/env.js';
-import { linkByQr, startTestGateway, type TestGateway, waitForStatus } from '../../support/gateway.js';
+import {
+  linkByQr,
+  recordedEvents,
+  startTestGateway,
+  type TestGateway,
+  waitForStatus,
+} from '../../support/gateway.js';
 
 /** How each disconnect reason is handled (architecture §7, §12), with real Baileys against the simulator. */
 describe('reconnect policy, end to end', () => {
@@ -68,7 +74,7 @@ describe('reconnect policy, end to end', () => {
     const metrics = (await client.get(`/sessions/${tenantId}/metrics`)).body.data;
     expect(metrics.reconnects).toBe(gw.config.reconnect.maxAttempts);
     const events = await eventsOf(tenantId, 'session.status');
-    expect(events.map((e) => e.data.status)).toContain('failed');
+    expect(events.map((e) => e.status)).toContain('failed');
   });
 
   it('440 (replaced) stops the session and does not reconnect', async () => {
@@ -112,22 +118,10 @@ describe('reconnect policy, end to end', () => {
   });
 
   /** The tenant's recorded events of one type (the webhook-events table keeps every event). */
-  async function eventsOf(tenantId: string, type: string) {
+  function eventsOf<T extends EventType>(tenantId: string, type: T) {
     return eventually(async () => {
-      const found = (await listEvents(tenantId)).filter((e) => e.type === type);
+      const found = await recordedEvents(gw, tenantId, type);
       return found.length ? found : undefined;
     });
-  }
-
-  async function listEvents(tenantId: string) {
-    const { dynamo } = createAwsClients(gw.config);
-    const { Items = [] } = await dynamo.send(
-      new QueryCommand({
-        TableName: tableName(gw.config, 'webhookEvents'),
-        KeyConditionExpression: 'tenantId = :t',
-        ExpressionAttributeValues: { ':t': tenantId },
-      }),
-    );
-    return Items.map((i) => i.event as { type: string; data: { status: string } });
   }
 });

@@ -1,13 +1,10 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../../shared/aws/clients.js';
-import type { EventData } from '../../../shared/events.js';
-import { physicalName, tables } from '../../../shared/resources.js';
 import type { SocketHost } from '../../../socket-host/host.js';
 import type { Phone } from '../../simulator/index.js';
 import type { ApiClient } from '../../support/api-client.js';
 import { eventually } from '../../support/env.js';
-import { linkByQr, startTestGateway, type TestGateway } from '../../support/gateway.js';
+import { linkByQr, recordedEvents, startTestGateway, type TestGateway } from '../../support/gateway.js';
 
 /** A 500 from DynamoDB, as the SDK reports it after its own retries. */
 function serviceError(): Error {
@@ -39,24 +36,6 @@ function clientsFailingStatusWrites(gw: TestGateway) {
     { step: 'initialize', name: 'failStatusWrites' },
   );
   return { clients, failing, failed };
-}
-
-type StatusEvent = EventData<'message.status'>;
-
-/** The `message.status` events recorded for one message, oldest first. */
-async function statusEvents(gw: TestGateway, tenantId: string, messageId: string): Promise<StatusEvent[]> {
-  const { dynamo } = createAwsClients(gw.config);
-  const { Items = [] } = await dynamo.send(
-    new QueryCommand({
-      TableName: physicalName(gw.config.resourcePrefix, tables.webhookEvents.id),
-      KeyConditionExpression: 'tenantId = :t',
-      ExpressionAttributeValues: { ':t': tenantId },
-    }),
-  );
-  return Items.filter((item) => item.eventType === 'message.status')
-    .sort((a, b) => String(a.createdAt).localeCompare(String(b.createdAt)))
-    .map((item) => item.event.data as StatusEvent)
-    .filter((data) => data.messageId === messageId);
 }
 
 const statuses = (history: Array<{ status: string }>) => history.map((h) => h.status);
@@ -118,7 +97,9 @@ describe('a send whose host crashed between WhatsApp’s ack and the sent write'
     expect(row.possibleDuplicate).toBeUndefined();
     expect(statuses(row.statusHistory)).toEqual(['queued', 'sent', 'delivered']);
     const events = await eventually(async () => {
-      const found = await statusEvents(gw, tenantId, messageId);
+      const found = (await recordedEvents(gw, tenantId, 'message.status')).filter(
+        (e) => e.messageId === messageId,
+      );
       return found.length === 2 ? found : undefined;
     });
     expect(events.map((e) => [e.status, e.possibleDuplicate])).toEqual([
@@ -155,7 +136,9 @@ describe('a send whose host crashed between WhatsApp’s ack and the sent write'
     });
     expect(delivered.possibleDuplicate).toBe(true);
     const events = await eventually(async () => {
-      const found = await statusEvents(gw, tenantId, messageId);
+      const found = (await recordedEvents(gw, tenantId, 'message.status')).filter(
+        (e) => e.messageId === messageId,
+      );
       return found.length === 2 ? found : undefined;
     });
     expect(events.map((e) => [e.status, e.possibleDuplicate])).toEqual([
@@ -222,7 +205,9 @@ describe('what a crashed host’s successor reconciles', () => {
     await contact.waitForMessage((m) => m.id === next.body.data.messageId, 30_000);
     expect(contact.received().filter((m) => m.id === messageId)).toHaveLength(1);
     expect((await client.get(`/messages/${messageId}`)).body.data.possibleDuplicate).toBeUndefined();
-    const events = await statusEvents(gw, tenantId, messageId);
+    const events = (await recordedEvents(gw, tenantId, 'message.status')).filter(
+      (e) => e.messageId === messageId,
+    );
     expect(events.map((e) => e.status)).toEqual(['sent', 'delivered']);
   }, 90_000);
 });

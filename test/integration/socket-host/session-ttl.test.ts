@@ -1,11 +1,10 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../../shared/aws/clients.js';
 import { tableName } from '../../../shared/stores/table-names.js';
 import { createAuthStateRepository } from '../../../socket-host/auth-state/dynamo-auth-state.js';
 import type { ApiClient } from '../../support/api-client.js';
 import { eventually } from '../../support/env.js';
-import { startTestGateway, type TestGateway, waitForStatus } from '../../support/gateway.js';
+import { recordedEvents, startTestGateway, type TestGateway, waitForStatus } from '../../support/gateway.js';
 
 /**
  * SESSION_TTL: a session that has not linked a phone within that long of its start is stopped,
@@ -33,7 +32,9 @@ describe('a session that never finishes linking', () => {
     const session = await waitForStatus(client, tenantId, 'stopped', 20_000);
     expect(session.lastDisconnect.reason).toBe('link_timeout');
     const events = await eventually(async () => {
-      const found = (await sessionEvents(tenantId)).filter((e) => e.status === 'stopped');
+      const found = (await recordedEvents(gw, tenantId, 'session.status')).filter(
+        (e) => e.status === 'stopped',
+      );
       return found.length ? found : undefined;
     });
     expect(events.at(-1)?.reason).toMatch(/^link_timeout: /);
@@ -58,19 +59,4 @@ describe('a session that never finishes linking', () => {
     await waitForStatus(client, tenantId, 'qr');
     await expectGivenUp(client, tenantId);
   });
-
-  /** The tenant's recorded session.status events (the webhook-events table keeps every event). */
-  async function sessionEvents(tenantId: string) {
-    const { dynamo } = createAwsClients(gw.config);
-    const { Items = [] } = await dynamo.send(
-      new QueryCommand({
-        TableName: tableName(gw.config, 'webhookEvents'),
-        KeyConditionExpression: 'tenantId = :t',
-        ExpressionAttributeValues: { ':t': tenantId },
-      }),
-    );
-    return Items.map((i) => i.event as { type: string; data: { status: string; reason?: string } })
-      .filter((e) => e.type === 'session.status')
-      .map((e) => e.data);
-  }
 });

@@ -1,32 +1,13 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../../shared/aws/clients.js';
-import { physicalName, tables } from '../../../shared/resources.js';
 import { waitUntil } from '../../simulator/wait.js';
 import type { ApiClient } from '../../support/api-client.js';
 import { eventually } from '../../support/env.js';
-import { linkByQr, startTestGateway, type TestGateway } from '../../support/gateway.js';
+import { linkByQr, recordedEvents, startTestGateway, type TestGateway } from '../../support/gateway.js';
 
 interface Input {
   Key?: { messageId?: unknown };
   ExpressionAttributeValues?: Record<string, unknown>;
-}
-
-/** The `message.status` events recorded for one message, oldest first. */
-async function statusEvents(gw: TestGateway, tenantId: string, messageId: string): Promise<string[]> {
-  const { dynamo } = createAwsClients(gw.config);
-  const { Items = [] } = await dynamo.send(
-    new QueryCommand({
-      TableName: physicalName(gw.config.resourcePrefix, tables.webhookEvents.id),
-      KeyConditionExpression: 'tenantId = :t',
-      ExpressionAttributeValues: { ':t': tenantId },
-    }),
-  );
-  return Items.filter(
-    (item) => item.eventType === 'message.status' && item.event.data.messageId === messageId,
-  )
-    .sort((a, b) => String(a.createdAt).localeCompare(String(b.createdAt)))
-    .map((item) => item.event.data.status as string);
 }
 
 /**
@@ -84,7 +65,9 @@ describe('statuses arriving out of order from WhatsApp', () => {
     expect([...times].sort()).toEqual(times);
     expect(
       await eventually(async () => {
-        const found = await statusEvents(gw, tenantId, messageId);
+        const found = (await recordedEvents(gw, tenantId, 'message.status'))
+          .filter((e) => e.messageId === messageId)
+          .map((e) => e.status);
         return found.length >= 2 ? found : undefined;
       }),
     ).toEqual(['sent', 'delivered']);
@@ -113,7 +96,9 @@ describe('statuses arriving out of order from WhatsApp', () => {
     // Events go out after the row is written: wait for the last of them.
     expect(
       await eventually(async () => {
-        const found = await statusEvents(gw, tenantId, messageId);
+        const found = (await recordedEvents(gw, tenantId, 'message.status'))
+          .filter((e) => e.messageId === messageId)
+          .map((e) => e.status);
         return found.length >= 3 ? found : undefined;
       }),
     ).toEqual(['sent', 'delivered', 'read']);
